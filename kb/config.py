@@ -1,0 +1,80 @@
+"""All configuration, read from `CLUSTERKB_*` environment variables in one place.
+
+Importing this module also switches off every network path of the libraries below us:
+the model hub, tokenizer downloads and Chroma telemetry.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Offline by construction: set before sentence-transformers / chromadb are imported anywhere.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class Settings(BaseSettings):
+    """Settings with laptop-friendly, offline defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="CLUSTERKB_", extra="ignore")
+
+    home: Path = Path(".clusterkb")
+    """Data folder: Chroma store, BM25 index, manifest, corrections, briefs."""
+    chroma_url: str | None = None
+    """When set (e.g. http://localhost:8000), talk to a Chroma server instead of the data folder."""
+    collection: str = "passages"
+    embedding_model: str = "e5-small"
+    """`e5-small` (bundled multilingual-e5-small), `minilm` (bundled all-MiniLM-L6-v2),
+    or any sentence-transformers model name or path."""
+    corpus_dir: Path = Path("corpus")
+    chunk_tokens: int = 200
+    """Target passage size in the encoder's tokens (always kept below its limit)."""
+    chunk_overlap_tokens: int = 30
+    batch_size: int = 32
+    max_file_mb: float = 50.0
+    rrf_k: int = 60
+    candidates: int = 50
+    """How many hits each ranker contributes before fusion."""
+    threads: int | None = None
+    user: str | None = None
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def bm25_path(self) -> Path:
+        return self.home / "bm25"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.home / "manifest.json"
+
+    @property
+    def corrections_path(self) -> Path:
+        return self.home / "corrections.jsonl"
+
+    @property
+    def briefs_dir(self) -> Path:
+        return self.home / "briefs"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.home / "uploads"
+
+    @property
+    def server_mode(self) -> bool:
+        return bool(self.chroma_url)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests pass their own `Settings`)."""
+    return Settings()

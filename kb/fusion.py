@@ -1,0 +1,22 @@
+"""Reciprocal rank fusion: merge ranked lists without comparing their raw scores."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+
+def reciprocal_rank_fusion(
+    rankings: Mapping[str, Sequence[str]],
+    k: int = 60,
+    weights: Mapping[str, float] | None = None,
+) -> list[tuple[str, float]]:
+    """Fused (id, score) list, best first; ties broken by id so the result is deterministic.
+
+    Each list contributes `weight / (k + rank)` for every id it ranks (rank from 1).
+    """
+    scores: dict[str, float] = {}
+    for name, ranked in rankings.items():
+        weight = 1.0 if weights is None else weights.get(name, 1.0)
+        for rank, item in enumerate(dict.fromkeys(ranked), start=1):
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))

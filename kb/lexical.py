@@ -1,0 +1,152 @@
+"""BM25 over stemmed Spanish and English words (bm25s), saved beside the vector store.
+
+The index is derived data: it is rebuilt from the store's passages whenever they change and
+written atomically, so a reader sees either the old index or the new one, never half of each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from kb.models import FACETS, Passage, SearchFilters
+from kb.textnorm import query_stems, stems
+
+ROWS_FILE = "rows.json"
+
+
+@dataclass(frozen=True)
+class LexicalRow:
+    """What the lexical side knows of a passage: enough to filter without the store."""
+
+    id: str
+    doc_id: str
+    country: str
+    lang: str
+    tags: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, passage: Passage) -> LexicalRow:
+        tags = {f: passage.tag_ids(f) for f in FACETS if passage.tag_ids(f)}
+        return cls(passage.id, passage.doc_id, passage.country, passage.lang, tags)
+
+
+def passage_tokens(passage: Passage) -> list[str]:
+    """Title and section count as words of the passage: they say what it is about."""
+    text = " ".join(part for part in (passage.title, passage.section, passage.text) if part)
+    return stems(text, passage.lang) or ["_empty_"]
+
+
+class LexicalIndex:
+    """A BM25 retriever plus the filterable fields of each of its rows."""
+
+    def __init__(self, retriever: bm25s.BM25 | None, rows: list[LexicalRow]) -> None:
+        self.retriever = retriever
+        self.rows = rows
+        self._columns = {
+            "country": np.array([r.country for r in rows], dtype=object),
+            "lang": np.array([r.lang for r in rows], dtype=object),
+            "doc_id": np.array([r.doc_id for r in rows], dtype=object),
+        }
+
+    @classmethod
+    def build(cls, passages: Iterable[Passage]) -> LexicalIndex:
+        items = sorted(passages, key=lambda p: p.id)
+        rows = [LexicalRow.of(p) for p in items]
+        if not items:
+            return cls(None, [])
+        retriever = bm25s.BM25()
+        retriever.index([passage_tokens(p) for p in items], show_progress=False)
+        return cls(retriever, rows)
+
+    @property
+    def ids(self) -> list[str]:
+        return [r.id for r in self.rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def mask(self, filters: SearchFilters) -> np.ndarray | None:
+        """Boolean row mask for `filters` (None when nothing is filtered)."""
+        if filters.is_empty():
+            return None
+        keep = np.ones(len(self.rows), dtype=bool)
+        for name, wanted in (
+            ("country", filters.countries),
+            ("lang", filters.langs),
+            ("doc_id", filters.doc_ids),
+        ):
+            if wanted:
+                keep &= np.isin(self._columns[name], list(wanted))
+        for facet, values in filters.tags.items():
+            if values:
+                wanted_tags = set(values)
+                keep &= np.array(
+                    [bool(wanted_tags.intersection(r.tags.get(facet, ()))) for r in self.rows],
+                    dtype=bool,
+                )
+        return keep
+
+    def search(self, query: str, n: int, filters: SearchFilters) -> list[tuple[str, float]]:
+        """Best `n` passage ids for `query` by BM25 among those passing `filters`."""
+        if self.retriever is None or n <= 0:
+            return []
+        token_ids = self.retriever.get_tokens_ids(query_stems(query))
+        if not token_ids:
+            return []
+        scores = np.asarray(self.retriever.get_scores(token_ids), dtype=np.float32)
+        keep = self.mask(filters)
+        if keep is not None:
+            scores = np.where(keep, scores, 0.0)
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        order = sorted(top.tolist(), key=lambda i: (-scores[i], self.rows[i].id))
+        return [(self.rows[i].id, float(scores[i])) for i in order if scores[i] > 0]
+
+    def save(self, path: Path) -> None:
+        """Write the index to `path` atomically (build beside it, then swap)."""
+        tmp = path.with_name(path.name + ".tmp")
+        old = path.with_name(path.name + ".old")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self.retriever is not None:
+            self.retriever.save(str(tmp), show_progress=False)
+        rows = [[r.id, r.doc_id, r.country, r.lang, r.tags] for r in self.rows]
+        (tmp / ROWS_FILE).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        _fsync_dir(tmp)
+        shutil.rmtree(old, ignore_errors=True)
+        if path.exists():
+            os.replace(path, old)
+        os.replace(tmp, path)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, path: Path) -> LexicalIndex | None:
+        """The saved index, or None when there is none (or only a half-written one)."""
+        old = path.with_name(path.name + ".old")
+        if not path.exists() and old.exists():
+            os.replace(old, path)  # a crash between the two renames of `save`
+        rows_file = path / ROWS_FILE
+        if not rows_file.exists():
+            return None
+        rows = [
+            LexicalRow(i, d, c, lang, tags)
+            for i, d, c, lang, tags in json.loads(rows_file.read_text(encoding="utf-8"))
+        ]
+        if not rows:
+            return cls(None, [])
+        retriever = bm25s.BM25.load(str(path), show_progress=False)
+        return cls(retriever, rows)
+
+
+def _fsync_dir(path: Path) -> None:
+    for child in path.iterdir():
+        with open(child, "rb") as fh:
+            os.fsync(fh.fileno())

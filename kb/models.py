@@ -1,0 +1,154 @@
+"""The records that flow through ClusterKB: documents, passages, tags and search hits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+FACETS: tuple[str, ...] = ("problem", "instrument", "outcome", "evidence")
+# Metadata / JSON key for each facet's list of tag ids.
+FACET_KEYS: dict[str, str] = {
+    "problem": "problems",
+    "instrument": "instruments",
+    "outcome": "outcomes",
+    "evidence": "evidence",
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of extracted text; `start` is its offset in `Document.text`."""
+
+    number: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the offset in `Document.text` where its section starts."""
+
+    heading: str
+    start: int
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    doc_id: str
+    title: str
+    country: str
+    source: str
+    year: int | None
+    lang: str
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """Extracted text of one file, with page and section boundaries as offsets into `text`."""
+
+    meta: DocumentMeta
+    text: str
+    pages: tuple[Page, ...]
+    sections: tuple[Section, ...] = ()
+
+    def page_at(self, offset: int) -> int:
+        """Page number holding the character at `offset`."""
+        number = self.pages[0].number if self.pages else 1
+        for page in self.pages:
+            if page.start <= offset:
+                number = page.number
+            else:
+                break
+        return number
+
+    def section_at(self, offset: int) -> str:
+        """Heading of the section holding the character at `offset` ('' before any heading)."""
+        heading = ""
+        for section in self.sections:
+            if section.start <= offset:
+                heading = section.heading
+            else:
+                break
+        return heading
+
+
+@dataclass(frozen=True)
+class Tag:
+    """One tag on a passage, with why it was given."""
+
+    facet: str
+    tag_id: str
+    origin: str  # "rule" | "similarity" | "human"
+    reason: str
+    score: float = 1.0
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A piece of a document small enough to embed whole; `text == document.text[start:end]`."""
+
+    id: str
+    doc_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+    page_start: int
+    page_end: int
+    section: str
+    title: str = ""
+    country: str = ""
+    source: str = ""
+    lang: str = ""
+    year: int | None = None
+    tags: tuple[Tag, ...] = ()
+
+    def tag_ids(self, facet: str) -> list[str]:
+        return sorted({t.tag_id for t in self.tags if t.facet == facet})
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float
+    ranks: dict[str, int] = field(default_factory=dict)
+    """1-based rank of this passage in each ranker that returned it (dense, lexical)."""
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON shape of a hit, as printed by `clusterkb search --json`."""
+        p = self.passage
+        out: dict[str, object] = {
+            "id": p.id,
+            "text": p.text,
+            "doc_id": p.doc_id,
+            "title": p.title,
+            "country": p.country,
+            "source": p.source,
+            "lang": p.lang,
+            "year": p.year,
+            "page_start": p.page_start,
+            "page_end": p.page_end,
+            "section": p.section,
+            "score": round(self.score, 6),
+        }
+        for facet, key in FACET_KEYS.items():
+            out[key] = p.tag_ids(facet)
+        out["tag_reasons"] = [
+            {"facet": t.facet, "tag": t.tag_id, "origin": t.origin, "reason": t.reason}
+            for t in p.tags
+        ]
+        return out
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Same-facet values are ORed; different fields are ANDed."""
+
+    countries: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+    tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        return not (self.countries or self.langs or self.doc_ids or any(self.tags.values()))

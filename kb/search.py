@@ -1,0 +1,60 @@
+"""Hybrid search: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from kb.fusion import reciprocal_rank_fusion
+from kb.knowledge import KnowledgeBase
+from kb.models import Hit, Passage, SearchFilters
+
+Mode = Literal["hybrid", "dense", "lexical"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
+
+
+def search(
+    kb: KnowledgeBase,
+    query: str,
+    k: int = 5,
+    filters: SearchFilters | None = None,
+    mode: str = "hybrid",
+) -> list[Hit]:
+    """The `k` best passages for `query`; filters apply to both rankers before fusion."""
+    if mode not in MODES:
+        raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
+    filters = filters or SearchFilters()
+    query = query.strip()
+    if not query or k <= 0:
+        return []
+    n = max(k, kb.settings.candidates)
+    rankings: dict[str, list[str]] = {}
+    dense_hits: dict[str, tuple[Passage, float]] = {}
+    lexical: list[tuple[str, float]] = []
+    if mode in ("hybrid", "dense"):
+        vector = kb.embedder.embed_query(query)
+        visible = kb.visible_ids()
+        dense = [(p, s) for p, s in kb.store.query(vector, n, filters) if p.id in visible]
+        rankings["dense"] = [p.id for p, _ in dense]
+        dense_hits = {p.id: (p, score) for p, score in dense}
+    if mode in ("hybrid", "lexical"):
+        lexical = kb.lexical.search(query, n, filters)
+        rankings["lexical"] = [pid for pid, _ in lexical]
+
+    if mode == "dense":
+        fused = [(pid, dense_hits[pid][1]) for pid in rankings["dense"]]
+    elif mode == "lexical":
+        fused = lexical
+    else:
+        fused = reciprocal_rank_fusion(rankings, k=kb.settings.rrf_k)
+    top = fused[:k]
+
+    missing = [pid for pid, _ in top if pid not in dense_hits]
+    fetched = {p.id: p for p in kb.store.get(missing)} if missing else {}
+    hits: list[Hit] = []
+    for pid, score in top:
+        passage = dense_hits[pid][0] if pid in dense_hits else fetched.get(pid)
+        if passage is None:  # in the BM25 index but gone from the store: skip, never crash
+            continue
+        ranks = {name: ranked.index(pid) + 1 for name, ranked in rankings.items() if pid in ranked}
+        hits.append(Hit(passage=passage, score=score, ranks=ranks))
+    return hits

@@ -1,0 +1,250 @@
+"""The vector store: one Chroma collection of passages, embedded on disk or on a Chroma server.
+
+Vectors are always computed by ClusterKB and passed in; the collection has no embedding
+function, so Chroma never loads (or downloads) a model of its own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from kb.config import Settings
+from kb.models import FACET_KEYS, Passage, SearchFilters, Tag
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used as configured (message says why and what to do)."""
+
+
+class ModelMismatchError(StoreError):
+    """The store was built with another embedding model."""
+
+
+def make_client(settings: Settings) -> Any:
+    """A Chroma client: `HttpClient` when `CLUSTERKB_CHROMA_URL` is set, else `PersistentClient`."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname or "localhost",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as exc:
+            raise StoreError(
+                f"cannot reach the Chroma server at {settings.chroma_url}: {exc}"
+            ) from exc
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+def passage_metadata(passage: Passage) -> dict[str, Any]:
+    """Chroma metadata for a passage: scalars only, lists non-empty, no None values."""
+    meta: dict[str, Any] = {
+        "doc_id": passage.doc_id,
+        "index": passage.index,
+        "start": passage.start,
+        "end": passage.end,
+        "page_start": passage.page_start,
+        "page_end": passage.page_end,
+        "section": passage.section,
+        "title": passage.title,
+        "country": passage.country,
+        "source": passage.source,
+        "lang": passage.lang,
+    }
+    if passage.year is not None:
+        meta["year"] = int(passage.year)
+    for facet, key in FACET_KEYS.items():
+        ids = passage.tag_ids(facet)
+        if ids:  # Chroma refuses empty lists: an absent key means "no tags".
+            meta[key] = ids
+    if passage.tags:
+        meta["tags_json"] = json.dumps(
+            [[t.facet, t.tag_id, t.origin, t.reason, t.score] for t in passage.tags],
+            ensure_ascii=False,
+        )
+    return meta
+
+
+def passage_from_record(pid: str, text: str, meta: dict[str, Any]) -> Passage:
+    tags = tuple(
+        Tag(facet=f, tag_id=t, origin=o, reason=r, score=float(s))
+        for f, t, o, r, s in json.loads(meta.get("tags_json") or "[]")
+    )
+    return Passage(
+        id=pid,
+        doc_id=str(meta.get("doc_id", "")),
+        index=int(meta.get("index", 0)),
+        text=text,
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", 0)),
+        page_start=int(meta.get("page_start", 1)),
+        page_end=int(meta.get("page_end", 1)),
+        section=str(meta.get("section", "")),
+        title=str(meta.get("title", "")),
+        country=str(meta.get("country", "")),
+        source=str(meta.get("source", "")),
+        lang=str(meta.get("lang", "")),
+        year=int(meta["year"]) if "year" in meta else None,
+        tags=tags,
+    )
+
+
+def _any_of(key: str, values: Sequence[str], op: str) -> dict[str, Any]:
+    clauses = [{key: {op: v}} for v in values]
+    return clauses[0] if len(clauses) == 1 else {"$or": clauses}
+
+
+def chroma_where(filters: SearchFilters) -> dict[str, Any] | None:
+    """Translate filters to a Chroma `where`: values of one field ORed, fields ANDed."""
+    clauses: list[dict[str, Any]] = []
+    if filters.countries:
+        clauses.append({"country": {"$in": list(filters.countries)}})
+    if filters.langs:
+        clauses.append({"lang": {"$in": list(filters.langs)}})
+    if filters.doc_ids:
+        clauses.append({"doc_id": {"$in": list(filters.doc_ids)}})
+    for facet, values in sorted(filters.tags.items()):
+        if values:
+            clauses.append(_any_of(FACET_KEYS[facet], values, "$contains"))
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class PassageStore:
+    """Passages with their vectors and metadata, in one Chroma collection."""
+
+    def __init__(
+        self, settings: Settings, model_name: str, dim: int, allow_model_change: bool = False
+    ) -> None:
+        self.settings = settings
+        self.model_name = model_name
+        self.dim = dim
+        self.client = make_client(settings)
+        self.max_batch = int(self.client.get_max_batch_size())
+        self.collection = self.client.get_or_create_collection(
+            settings.collection,
+            embedding_function=None,
+            metadata={"embedding_model": model_name, "dim": dim},
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+        built_with = (self.collection.metadata or {}).get("embedding_model")
+        if built_with != model_name and self.count() > 0 and not allow_model_change:
+            raise ModelMismatchError(
+                f"the knowledge base at {self.location} was built with the embedding model "
+                f"{built_with!r}, but {model_name!r} is configured (CLUSTERKB_EMBEDDING_MODEL). "
+                "Run `clusterkb ingest --rebuild` to re-embed everything with the new model, "
+                "or set CLUSTERKB_EMBEDDING_MODEL back."
+            )
+
+    @property
+    def location(self) -> str:
+        if self.settings.chroma_url:
+            return self.settings.chroma_url
+        return str(self.settings.chroma_path)
+
+    def reset(self) -> None:
+        """Drop every passage and record the current model (used by `--rebuild`)."""
+        self.client.delete_collection(self.settings.collection)
+        self.collection = self.client.get_or_create_collection(
+            self.settings.collection,
+            embedding_function=None,
+            metadata={"embedding_model": self.model_name, "dim": self.dim},
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def upsert(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
+        for lo in range(0, len(passages), self.max_batch):
+            batch = passages[lo : lo + self.max_batch]
+            self.collection.upsert(
+                ids=[p.id for p in batch],
+                embeddings=vectors[lo : lo + len(batch)].tolist(),
+                documents=[p.text for p in batch],
+                metadatas=[passage_metadata(p) for p in batch],
+            )
+
+    def update_tags(self, passages: Sequence[Passage]) -> None:
+        """Rewrite metadata only (tags changed; vectors stay)."""
+        for lo in range(0, len(passages), self.max_batch):
+            batch = passages[lo : lo + self.max_batch]
+            self.collection.update(
+                ids=[p.id for p in batch], metadatas=[passage_metadata(p) for p in batch]
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for lo in range(0, len(ids), self.max_batch):
+            self.collection.delete(ids=list(ids[lo : lo + self.max_batch]))
+
+    def get(self, ids: Sequence[str]) -> list[Passage]:
+        """Passages by id, in the order asked (unknown ids are left out)."""
+        found: dict[str, Passage] = {}
+        for lo in range(0, len(ids), self.max_batch):
+            res = self.collection.get(
+                ids=list(ids[lo : lo + self.max_batch]), include=["documents", "metadatas"]
+            )
+            for pid, text, meta in zip(
+                res["ids"], res["documents"] or [], res["metadatas"] or [], strict=False
+            ):
+                found[pid] = passage_from_record(pid, text or "", dict(meta or {}))
+        return [found[i] for i in ids if i in found]
+
+    def iter_all(self, page_size: int = 2000) -> Iterator[Passage]:
+        """Every passage in the store, page by page."""
+        offset = 0
+        while True:
+            res = self.collection.get(
+                limit=page_size, offset=offset, include=["documents", "metadatas"]
+            )
+            if not res["ids"]:
+                return
+            for pid, text, meta in zip(
+                res["ids"], res["documents"] or [], res["metadatas"] or [], strict=False
+            ):
+                yield passage_from_record(pid, text or "", dict(meta or {}))
+            offset += len(res["ids"])
+
+    def all_ids(self) -> set[str]:
+        ids: set[str] = set()
+        offset = 0
+        while True:
+            res = self.collection.get(limit=10000, offset=offset, include=[])
+            if not res["ids"]:
+                return ids
+            ids.update(res["ids"])
+            offset += len(res["ids"])
+
+    def query(
+        self, vector: np.ndarray, n: int, filters: SearchFilters
+    ) -> list[tuple[Passage, float]]:
+        """Nearest passages to `vector` passing `filters`, with cosine similarity."""
+        total = self.count()
+        if total == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[vector.tolist()],
+            n_results=min(n, total),
+            where=chroma_where(filters),
+            include=["documents", "metadatas", "distances"],
+        )
+        out: list[tuple[Passage, float]] = []
+        docs = (res["documents"] or [[]])[0]
+        metas = (res["metadatas"] or [[]])[0]
+        dists = (res["distances"] or [[]])[0]
+        for pid, text, meta, dist in zip(res["ids"][0], docs, metas, dists, strict=False):
+            out.append((passage_from_record(pid, text or "", dict(meta or {})), 1.0 - float(dist)))
+        return out
