@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +18,7 @@ from rich.table import Table
 
 from kb.config import get_settings
 from kb.knowledge import KnowledgeBase
-from kb.models import FACETS, SearchFilters
+from kb.models import FACETS, Hit, SearchFilters, Tag
 
 app = typer.Typer(
     help="ClusterKB: a comparative knowledge base of cluster-development policy.",
@@ -66,9 +67,9 @@ class RichProgress:
 
 def run_ingest(paths: list[Path], prune: bool = False, rebuild: bool = False) -> int:
     """Ingest with progress bars and a summary; returns the number of failed files."""
-    from ingest.lock import WriterBusyError
     from ingest.pipeline import Progress as NullProgress
     from ingest.pipeline import ingest_paths
+    from kb.lock import WriterBusyError
     from kb.tagging import default_tagger
 
     kb = _open_kb(allow_model_change=rebuild)
@@ -93,6 +94,8 @@ def run_ingest(paths: list[Path], prune: bool = False, rebuild: bool = False) ->
     except WriterBusyError as exc:
         err.print(f"[red]Error:[/red] {escape(str(exc))}")
         raise typer.Exit(3) from exc
+    for line in report.unmatched_corrections:
+        err.print(f"[yellow]correction no longer matches any passage:[/yellow] {escape(line)}")
     for path, reason in report.failed:
         err.print(f"[red]failed[/red]  {escape(path)}: {escape(reason)}")
     summary = (
@@ -138,7 +141,7 @@ def _filters(
     )
 
 
-def _print_hits(hits: list, query: str) -> None:  # type: ignore[type-arg]
+def _print_hits(hits: list[Hit], query: str) -> None:
     if not hits:
         console.print(f"No passage matches {escape(query)!r} with these filters.")
         return
@@ -285,6 +288,10 @@ def _kb_for_backend(backend: str) -> KnowledgeBase:
     return kb
 
 
+def _join(values: object) -> str:
+    return ", ".join(str(v) for v in values) if isinstance(values, list | tuple) else str(values)
+
+
 @app.command("eval")
 def evaluate_cmd(
     queries: Annotated[Path | None, typer.Option(help="Labelled queries (YAML).")] = None,
@@ -342,8 +349,129 @@ def evaluate_cmd(
         for f in report.failures:
             console.print(
                 f"  [{f['backend']}/{f['mode']}] {f['id']} {escape(str(f['query']))!r}\n"
-                f"      expected {', '.join(f['expected'])}; got {', '.join(f['got']) or 'nothing'}"
+                f"      expected {_join(f['expected'])}; got {_join(f['got']) or 'nothing'}"
             )
+
+
+def _tag_lines(tags: Sequence[Tag], lang: str = "en") -> list[str]:
+    from kb.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    return [
+        f"{t.facet}:{t.tag_id} ({taxonomy.label(t.facet, t.tag_id, lang)}) [{t.origin}] {t.reason}"
+        for t in tags
+    ]
+
+
+@app.command()
+def tag(
+    text: Annotated[str, typer.Argument(help="Any text, in Spanish or English.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Tag a free text and show why each tag was given."""
+    from kb.embedding import get_embedder
+    from kb.tagging import Tagger
+
+    settings = get_settings()
+    tags = Tagger(get_embedder(settings.embedding_model, settings.threads)).tag_text(text)
+    if as_json:
+        rows = [
+            {
+                "facet": t.facet,
+                "tag": t.tag_id,
+                "origin": t.origin,
+                "reason": t.reason,
+                "score": round(t.score, 4),
+            }
+            for t in tags
+        ]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        return
+    if not tags:
+        console.print("No tag applies to this text.")
+    for line in _tag_lines(tags):
+        console.print(escape(line))
+
+
+@app.command()
+def tags(
+    passage_id: Annotated[str, typer.Argument(help="A passage id, as shown by search.")],
+    add: Annotated[list[str] | None, typer.Option(help="FACET:TAG to add (repeatable).")] = None,
+    remove: Annotated[
+        list[str] | None, typer.Option(help="FACET:TAG to remove (repeatable).")
+    ] = None,
+    note: Annotated[str, typer.Option(help="Why: kept in the correction log.")] = "",
+    user: Annotated[
+        str | None, typer.Option(help="Who (default: CLUSTERKB_USER or login).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Show a passage's tags, or correct them (--add / --remove); corrections survive re-ingest."""
+    from kb.lock import WriterBusyError
+    from kb.tag_edit import TagEditError, correct_tags, corrections_for, get_passage
+
+    kb = _open_kb()
+    try:
+        if add or remove:
+            passage = correct_tags(kb, passage_id, add or [], remove or [], note, user)
+        else:
+            passage = get_passage(kb, passage_id)
+    except (TagEditError, WriterBusyError) as exc:
+        err.print(f"[red]Error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    log = corrections_for(kb, passage)
+    if as_json:
+        data = {
+            "id": passage.id,
+            "tags": [
+                {"facet": t.facet, "tag": t.tag_id, "origin": t.origin, "reason": t.reason}
+                for t in passage.tags
+            ],
+            "corrections": [c.__dict__ for c in log],
+        }
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1, default=list) + "\n")
+        return
+    console.rule(f"{escape(passage.id)} · {escape(passage.title)} · p. {passage.page_start}")
+    console.print(escape(passage.text))
+    for line in _tag_lines(passage.tags) or ["(no tags)"]:
+        console.print("  " + escape(line))
+    if log:
+        console.print("[bold]Corrections[/bold]")
+        for c in log:
+            changes = " ".join([f"+{a}" for a in c.add] + [f"-{r}" for r in c.remove])
+            console.print(f"  {c.time} {escape(c.user)}: {escape(changes)} {escape(c.note)}")
+
+
+@app.command("map")
+def evidence_map(
+    rows: Annotated[str, typer.Option(help="problem, instrument or country.")] = "problem",
+    cols: Annotated[
+        str, typer.Option(help="outcome, instrument, country or evidence.")
+    ] = "evidence",
+    country: Annotated[list[str] | None, typer.Option(help="Only these (repeatable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The evidence map: passages per cell; empty cells are gaps in the evidence."""
+    from kb.evidence_map import build_map
+    from kb.taxonomy import load_taxonomy
+
+    kb = _open_kb()
+    try:
+        emap = build_map(kb.lexical.rows, rows, cols, load_taxonomy(), country or ())
+    except ValueError as exc:
+        err.print(f"[red]Error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(emap.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        return
+    table = Table(title=f"Evidence map: {rows} × {cols} (· = gap)")
+    table.add_column(rows)
+    for col in emap.cols:
+        table.add_column(col, justify="right")
+    for row in emap.rows:
+        table.add_row(row, *[str(emap.count(row, c) or "·") for c in emap.cols])
+    console.print(table)
+    console.print(f"{len(emap.gaps())} empty cells of {len(emap.cells)}.")
 
 
 @app.command()

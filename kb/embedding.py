@@ -89,7 +89,7 @@ class SentenceTransformerEmbedder:
             ) from exc
         self.name = name
         self.dim = int(self._model.get_embedding_dimension() or 0)
-        self.max_tokens = int(self._model.max_seq_length)
+        self.max_tokens = int(self._model.max_seq_length or 512)
         self._tokenizer = self._model.tokenizer
         self._lock = threading.Lock()
 

@@ -167,12 +167,11 @@ def evaluate(
     doc_langs = {r.doc_id: r.lang for r in kb.manifest.docs.values()}
     backend = kb.embedder.name
     for mode in modes:
-        results = run_queries(
-            queries,
-            lambda text, filters, m=mode: search(kb, text, k=max(k, 10), filters=filters, mode=m),
-            doc_langs,
-            langs,
-        )
+
+        def run(text: str, filters: SearchFilters, mode: str = mode) -> list[Hit]:
+            return search(kb, text, k=max(k, 10), filters=filters, mode=mode)
+
+        results = run_queries(queries, run, doc_langs, langs)
         for query_lang in sorted({r.query.lang for r in results}) + ["all"]:
             subset = [r for r in results if query_lang in ("all", r.query.lang)]
             report.rows.append(EvalRow(backend, mode, query_lang, score(subset, k)))

@@ -110,6 +110,11 @@ class LexicalIndex:
         order = sorted(top.tolist(), key=lambda i: (-scores[i], self.rows[i].id))
         return [(self.rows[i].id, float(scores[i])) for i in order if scores[i] > 0]
 
+    def with_passages(self, passages: Iterable[Passage]) -> LexicalIndex:
+        """The same BM25 scores with the filterable fields of `passages` refreshed (tag edits)."""
+        fresh = {p.id: LexicalRow.of(p) for p in passages}
+        return LexicalIndex(self.retriever, [fresh.get(r.id, r) for r in self.rows])
+
     def save(self, path: Path) -> None:
         """Write the index to `path` atomically (build beside it, then swap)."""
         tmp = path.with_name(path.name + ".tmp")

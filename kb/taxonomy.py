@@ -18,7 +18,7 @@ class TaxonomyError(ValueError):
     """The taxonomy file is malformed (the message names the entry)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TagDef:
     facet: str
     id: str
@@ -32,7 +32,7 @@ class TagDef:
         return self.label.get(lang) or self.label.get("es") or self.id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: used as a cache key
 class Taxonomy:
     version: int
     facet_labels: dict[str, dict[str, str]]
