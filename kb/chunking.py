@@ -54,20 +54,43 @@ def make_splitter(
 
 
 def _segments(document: Document) -> list[tuple[int, int]]:
-    """Spans of the text between section starts; a heading with no body joins the next span."""
-    cuts = sorted({0, *(s.start for s in document.sections), len(document.text)})
+    """Spans between section and page starts; a heading with no body joins the next span.
+
+    Passages never straddle a page break, so every citation names one page.
+    """
+    starts = {s.start for s in document.sections} | {p.start for p in document.pages}
+    cuts = sorted({0, *starts, len(document.text)})
     spans = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+    headings = {s.start: s.heading for s in document.sections}
     merged: list[tuple[int, int]] = []
     pending: int | None = None
     for a, b in spans:
         start = a if pending is None else pending
         body = document.text[a:b].strip()
-        if "\n" not in body and len(body) < 120 and (a, b) != spans[-1]:
-            pending = start  # a lone heading line: carry it into the next segment
+        lone_heading = a in headings and len(body) <= len(headings[a]) + 8
+        if lone_heading and (a, b) != spans[-1]:
+            pending = start  # carry the heading into the next segment
             continue
         merged.append((start, b))
         pending = None
     return merged
+
+
+def _content_start(document: Document, start: int, end: int) -> int:
+    """Offset of a passage's first line that is not a heading (its section is named there)."""
+    starts = {s.start for s in document.sections}
+    text = document.text
+    pos = start
+    while pos < end:
+        while pos < end and text[pos].isspace():
+            pos += 1
+        if pos not in starts:
+            return pos
+        newline = text.find("\n", pos, end)
+        if newline < 0:
+            return pos
+        pos = newline + 1
+    return start
 
 
 def chunk_document(
@@ -109,7 +132,7 @@ def chunk_document(
                     end=end,
                     page_start=document.page_at(start),
                     page_end=document.page_at(max(start, end - 1)),
-                    section=document.section_at(start),
+                    section=document.section_at(_content_start(document, start, end)),
                     title=meta.title,
                     country=meta.country,
                     source=meta.source,

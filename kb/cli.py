@@ -475,6 +475,48 @@ def evidence_map(
 
 
 @app.command()
+def compare(
+    query: Annotated[str, typer.Argument(help="The question to compare countries on.")],
+    countries: Annotated[
+        str | None,
+        typer.Option(
+            help='Comma-separated, e.g. Argentina,Brazil,Chile,"El Salvador" (default: all).'
+        ),
+    ] = None,
+    k: Annotated[int, typer.Option("--k", help="Passages per country.")] = 3,
+    lang: Annotated[list[str] | None, typer.Option(help="Only passages in this language.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Compare how countries met the same question: best passages and a profile per country."""
+    from ingest.metadata import normalise_country
+    from kb.compare import compare as run_compare
+    from kb.taxonomy import load_taxonomy
+
+    wanted = [normalise_country(c.strip()) for c in countries.split(",")] if countries else None
+    kb = _open_kb()
+    result = run_compare(kb, query, wanted, k=k, langs=lang or ())
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        return
+    taxonomy = load_taxonomy()
+    for col in result.columns:
+        console.rule(f"[bold]{escape(col.country)}[/bold]")
+        if not col.found:
+            console.print("  No relevant passage in the knowledge base.")
+            continue
+        for hit in col.hits:
+            p = hit.passage
+            console.print(f"  • {escape(p.text[:300])}{'…' if len(p.text) > 300 else ''}")
+            console.print(f"    [dim]{escape(p.title)}, p. {p.page_start} · {escape(p.id)}[/dim]")
+        for facet, counts in col.profile.items():
+            if counts:
+                shown = ", ".join(
+                    f"{taxonomy.label(facet, tc.tag_id, 'en')} ({tc.count})" for tc in counts[:6]
+                )
+                console.print(f"  [bold]{facet}[/bold]: {escape(shown)}")
+
+
+@app.command()
 def serve(
     port: Annotated[int, typer.Option(help="Port for the app.")] = 8501,
     build: Annotated[

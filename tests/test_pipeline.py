@@ -182,7 +182,7 @@ def test_prune_removes_documents_whose_files_are_gone(fake_kb: KnowledgeBase, co
     assert "brazil" not in fake_kb.manifest.docs
     assert not (removed_ids & fake_kb.store.all_ids())
     assert not (removed_ids & set(fake_kb.lexical.ids))
-    assert not search(fake_kb, "aglomeraciones productivas locales", k=5, mode="lexical")
+    assert not search(fake_kb, "aglomeraciones ministerio", k=5, mode="lexical")
 
 
 def test_country_and_language_filters_apply_to_both_rankers(
