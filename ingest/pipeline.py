@@ -18,10 +18,11 @@ import numpy as np
 
 from ingest.errors import IngestError
 from ingest.loaders import iter_files, load_document
-from ingest.lock import writer_lock
 from kb.chunking import chunk_document, embedding_text
+from kb.corrections import apply_corrections, load_corrections, relevant
 from kb.knowledge import KnowledgeBase
 from kb.lexical import LexicalIndex
+from kb.lock import writer_lock
 from kb.manifest import DocRecord, Manifest, load_manifest, save_manifest
 from kb.models import Document, Passage
 
@@ -35,6 +36,8 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    unmatched_corrections: list[str] = field(default_factory=list)
+    """Human corrections whose passage text is no longer in the document."""
     passages: int = 0
     pages: int = 0
     seconds: float = 0.0
@@ -224,6 +227,14 @@ def _ingest_one(
     vectors = embed_passages(kb, passages, progress)
     if tagger is not None:
         passages = tagger(passages, vectors)
+    corrections = relevant(load_corrections(kb.settings.corrections_path), doc_id, digest)
+    if corrections:
+        applied = apply_corrections(passages, corrections)
+        passages = applied.passages
+        report.unmatched_corrections.extend(
+            f"{c.passage_id} ({', '.join(c.add + c.remove)}) by {c.user} on {c.time}"
+            for c in applied.unmatched
+        )
 
     kb.store.upsert(passages, vectors)
     manifest.docs[doc_id] = _record(document, passages)

@@ -1,0 +1,119 @@
+"""Reading DOCX files: zip-bomb checks, then paragraphs and tables in reading order."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import IngestError, display_name
+from ingest.metadata import Extracted
+from ingest.textfiles import clean_text
+from kb.models import Page, Section
+
+MAX_ENTRIES = 2000
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+# Tiny members can have absurd ratios (a run of spaces) without being able to hurt anyone.
+_RATIO_CHECK_MIN_BYTES = 1024 * 1024
+PARAGRAPH_SEPARATOR = "\n\n"
+
+# Heading styles as Word and LibreOffice name them in English, Spanish and Portuguese.
+_HEADING_STYLE = re.compile(
+    r"^(heading|t[ií]tulo|encabezado|cabe[cç]alho|titre|[üu]berschrift)\s*\d+$", re.IGNORECASE
+)
+_TITLE_STYLE = re.compile(r"^(title|t[ií]tulo|titre|titel)$", re.IGNORECASE)
+
+
+def zip_bomb_reason(archive: zipfile.ZipFile) -> str | None:
+    """Which safety limit a DOCX archive breaks, or None when it looks like a normal file.
+
+    The sizes come from the archive's directory; Python's zipfile never inflates a member
+    beyond its declared size, so checking the declared sizes is enough.
+    """
+    members = archive.infolist()
+    if len(members) > MAX_ENTRIES:
+        return f"{len(members)} entries (limit {MAX_ENTRIES})"
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        return (
+            f"{total / 1024 / 1024:.0f} MB uncompressed (limit {MAX_UNCOMPRESSED_BYTES >> 20} MB)"
+        )
+    for member in members:
+        if member.file_size < _RATIO_CHECK_MIN_BYTES:
+            continue
+        ratio = member.file_size / max(member.compress_size, 1)
+        if ratio > MAX_COMPRESSION_RATIO:
+            name = display_name(member.filename)
+            return f"compression ratio {ratio:.0f}:1 in {name} (limit {MAX_COMPRESSION_RATIO}:1)"
+    return None
+
+
+def heading_level_style(style_name: str) -> bool:
+    """True for heading and title paragraph styles ("Heading 2", "Título 1", "Title")."""
+    name = style_name.strip()
+    return bool(_HEADING_STYLE.match(name) or _TITLE_STYLE.match(name))
+
+
+def _paragraphs(container: Any, seen_cells: set[Any]) -> Iterator[tuple[str, str]]:
+    """(text, style name) of every paragraph, table cells included, in reading order."""
+    from docx.table import Table
+
+    for block in container.iter_inner_content():
+        if isinstance(block, Table):
+            for row in block.rows:
+                for cell in row.cells:
+                    # A merged cell is returned once per grid column it spans. The XML
+                    # elements themselves are kept: ids of dropped lxml proxies get reused.
+                    if cell._tc in seen_cells:
+                        continue
+                    seen_cells.add(cell._tc)
+                    yield from _paragraphs(cell, seen_cells)
+        else:
+            style = block.style.name if block.style is not None else ""
+            yield block.text, style or ""
+
+
+def read_docx(data: bytes, path: Path) -> Extracted:
+    """Text, heading sections and core title of a DOCX; raises `IngestError`."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            bomb = zip_bomb_reason(archive)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise IngestError(path, f"corrupt DOCX: damaged ZIP archive ({exc})") from None
+    if bomb:
+        raise IngestError(path, f"suspicious DOCX archive (possible zip bomb): {bomb}")
+
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        blocks = list(_paragraphs(document, set()))
+        title = document.core_properties.title or ""
+    except Exception as exc:
+        detail = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise IngestError(path, f"corrupt or unreadable DOCX: {detail}") from None
+
+    parts: list[str] = []
+    sections: list[Section] = []
+    offset = 0
+    for raw_text, style in blocks:
+        text = clean_text(raw_text).strip()
+        if not text:
+            continue
+        if parts:
+            offset += len(PARAGRAPH_SEPARATOR)
+        if heading_level_style(style):
+            sections.append(Section(heading=" ".join(text.split()), start=offset))
+        parts.append(text)
+        offset += len(text)
+    body = PARAGRAPH_SEPARATOR.join(parts)
+    return Extracted(
+        text=body,
+        pages=(Page(number=1, start=0, end=len(body)),),
+        sections=tuple(sections),
+        embedded_title=" ".join(clean_text(title).split()),
+    )
