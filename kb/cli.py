@@ -516,6 +516,39 @@ def compare(
                 console.print(f"  [bold]{facet}[/bold]: {escape(shown)}")
 
 
+@app.command("check")
+def check_cmd(
+    repair: Annotated[bool, typer.Option(help="Rebuild what is derived from the store.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Verify that store, keyword index, manifest and correction log agree."""
+    from kb.check import check
+    from kb.check import repair as run_repair
+    from kb.lock import WriterBusyError
+
+    kb = _open_kb()
+    try:
+        report = run_repair(kb) if repair else check(kb)
+    except WriterBusyError as exc:
+        err.print(f"[red]Error:[/red] {escape(str(exc))}")
+        raise typer.Exit(3) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(report.__dict__ | {"ok": report.ok}, indent=1) + "\n")
+    else:
+        console.print(
+            f"manifest {report.manifest_passages} passages · store {report.store_passages} · "
+            f"keyword index {report.index_passages}"
+        )
+        for line in report.problems():
+            console.print(f"[yellow]problem:[/yellow] {escape(line)}")
+        for line in report.repaired:
+            console.print(f"[green]repaired:[/green] {escape(line)}")
+        if report.ok:
+            console.print("All records agree.")
+    if not report.ok and not repair:
+        raise typer.Exit(1)
+
+
 @app.command()
 def serve(
     port: Annotated[int, typer.Option(help="Port for the app.")] = 8501,
@@ -547,6 +580,10 @@ def serve(
         command, check=False
     )
 
+
+from kb.cli_brief import brief_app  # noqa: E402
+
+app.add_typer(brief_app, name="brief", help="Recommendation briefs: collect, annotate, export.")
 
 if __name__ == "__main__":
     app()
