@@ -94,7 +94,8 @@ class SentenceTransformerEmbedder:
         self._lock = threading.Lock()
 
     def count_tokens(self, text: str) -> int:
-        return len(self._tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+        ids = self._tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)
+        return len(ids["input_ids"])
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
