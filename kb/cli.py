@@ -585,5 +585,9 @@ from kb.cli_brief import brief_app  # noqa: E402
 
 app.add_typer(brief_app, name="brief", help="Recommendation briefs: collect, annotate, export.")
 
+from kb.cli_learn import learn_app  # noqa: E402
+
+app.add_typer(learn_app, name="learn", help="Learning path and quizzes for new officials.")
+
 if __name__ == "__main__":
     app()

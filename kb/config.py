@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     batch_size: int = 32
     max_file_mb: float = 50.0
     rrf_k: int = 60
+    dense_weight: float = 1.0
+    """Weight of the dense ranking in the fusion (the keyword ranking weighs 1)."""
     candidates: int = 50
     """How many hits each ranker contributes before fusion."""
     threads: int | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from kb.expansion import expand_query
 from kb.fusion import reciprocal_rank_fusion
 from kb.knowledge import KnowledgeBase
 from kb.models import Hit, Passage, SearchFilters
@@ -37,7 +38,7 @@ def search(
         rankings["dense"] = [p.id for p, _ in dense]
         dense_hits = {p.id: (p, score) for p, score in dense}
     if mode in ("hybrid", "lexical"):
-        lexical = kb.lexical.search(query, n, filters)
+        lexical = kb.lexical.search(expand_query(query), n, filters)
         rankings["lexical"] = [pid for pid, _ in lexical]
 
     if mode == "dense":
@@ -45,7 +46,8 @@ def search(
     elif mode == "lexical":
         fused = lexical
     else:
-        fused = reciprocal_rank_fusion(rankings, k=kb.settings.rrf_k)
+        weights = {"dense": kb.settings.dense_weight, "lexical": 1.0}
+        fused = reciprocal_rank_fusion(rankings, k=kb.settings.rrf_k, weights=weights)
     top = fused[:k]
 
     missing = [pid for pid, _ in top if pid not in dense_hits]
