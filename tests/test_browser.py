@@ -1,0 +1,220 @@
+"""End to end in a real browser: search, add to the brief, download it, switch language.
+
+Drives Debian's Chromium through Playwright against `streamlit run app.py`, started here on a
+free port over a knowledge base built from `corpus/` in a temporary folder. Screenshots of
+every page go to `test-artifacts/`. Without Chromium the test fails when CI is set (the CI
+image must have it) and is skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import ingest_paths
+from kb.config import Settings
+from kb.knowledge import KnowledgeBase, open_kb
+from kb.tagging import default_tagger
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WAIT_MS = 90_000
+PAGES = {
+    "search": "Buscar lecciones",
+    "compare": "Comparar países",
+    "evidence-map": "Mapa de evidencia",
+    "brief": "Informe",
+    "learning": "Formación",
+    "library": "Biblioteca",
+}
+
+
+def require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    message = f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium`"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_healthy(url: str, server: subprocess.Popen[bytes], seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the app exited with code {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"the app did not answer at {url} within {seconds:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def built_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    require_chromium()
+    settings = Settings(home=tmp_path_factory.mktemp("browserkb"), corpus_dir=REPO / "corpus")
+    kb = open_kb(settings)
+    report = ingest_paths(kb, [settings.corpus_dir], tagger=default_tagger(kb))
+    assert not report.failed, report.failed
+    return kb
+
+
+@pytest.fixture(scope="module")
+def app_url(built_kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "CLUSTERKB_HOME": str(built_kb.settings.home),
+        "CLUSTERKB_CORPUS_DIR": str(REPO / "corpus"),
+        "HF_HUB_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+    }
+    log = tmp_path_factory.mktemp("serverlog") / "streamlit.log"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    with open(log, "wb") as out:
+        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, server)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        if server.returncode not in (0, -15):
+            print(log.read_text(errors="replace")[-4000:])
+
+
+def fragment(text: str, size: int = 50) -> str:
+    """A stretch of words (no markup, no line break) that an export keeps verbatim."""
+    match = re.search(rf"[A-Za-zÁÉÍÓÚáéíóúñÑü ]{{{size},}}", text)
+    assert match, text
+    return " ".join(match.group(0).split())[:size].strip()
+
+
+def test_search_add_to_brief_download_and_switch_language(
+    app_url: str, built_kb: KnowledgeBase
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    if ARTIFACTS.exists():
+        shutil.rmtree(ARTIFACTS)
+    ARTIFACTS.mkdir()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+            page.set_default_timeout(WAIT_MS)
+            page.goto(app_url)
+            expect(page.get_by_role("heading", name="Buscar lecciones")).to_be_visible()
+
+            # Search in Spanish and find a Chilean passage.
+            box = page.get_by_label("Consulta")
+            box.fill("¿Qué problemas de coordinación tuvo Chile?")
+            box.press("Enter")
+            expect(page.get_by_text(re.compile(r"Pasajes encontrados: \d+"))).to_be_visible()
+            card = (
+                page.get_by_test_id("stVerticalBlock")
+                .filter(has_text="— Chile")
+                .filter(has=page.get_by_role("button", name="Añadir al informe"))
+                .last
+            )
+            expect(card).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "search.png"))
+            caption = card.get_by_text(re.compile(r"Id\. del pasaje: ")).inner_text()
+            passage_id = caption.split(":", 1)[1].strip()
+            passage = built_kb.store.get([passage_id])[0]
+            assert passage.country == "Chile"
+            card = (
+                page.get_by_test_id("stVerticalBlock")
+                .filter(has_text=f"Id. del pasaje: {passage_id}")
+                .last
+            )  # pinned by id: once added, its button no longer reads "Añadir al informe"
+            card.get_by_role("button", name="Añadir al informe").click()
+            expect(card.get_by_role("button", name="En el informe")).to_be_disabled()
+
+            # The brief holds it; its Markdown download quotes it.
+            page.get_by_role("link", name="Informe").click()
+            expect(page.get_by_role("heading", name="Vista previa (Markdown)")).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "brief.png"))
+            with page.expect_download() as download:
+                page.get_by_test_id("stDownloadButton").get_by_role(
+                    "button", name="Markdown"
+                ).click()
+            saved = ARTIFACTS / download.value.suggested_filename
+            download.value.save_as(saved)
+            text = saved.read_text(encoding="utf-8")
+            assert saved.suffix == ".md"
+            assert fragment(passage.text) in " ".join(text.split())
+            assert "Fuentes" in text
+
+            # Every page renders; each gets a screenshot.
+            for slug, title in PAGES.items():
+                page.get_by_role("link", name=title).click()
+                expect(page.get_by_role("heading", name=title).first).to_be_visible()
+                page.wait_for_timeout(1500)
+                expect(page.get_by_test_id("stException")).to_have_count(0)
+                page.screenshot(path=str(ARTIFACTS / f"{slug}.png"))
+
+            # English interface: navigation and taxonomy labels switch.
+            page.get_by_role("link", name="Buscar lecciones").click()
+            page.get_by_test_id("stSidebar").get_by_role("radio", name="English").click()
+            # `.first`: while a rerun replaces the page, old and new elements can coexist.
+            expect(page.get_by_role("heading", name="Search lessons").first).to_be_visible()
+            expect(page.get_by_role("link", name="Evidence map")).to_be_visible()
+            expect(page.get_by_text("Problem", exact=True).first).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "search-en.png"))
+        finally:
+            browser.close()
