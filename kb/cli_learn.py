@@ -12,17 +12,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from kb.learn import (
-    LANGS,
-    LearningPathError,
-    PathStep,
-    Question,
-    QuizScore,
-    check_answer,
-    citation,
-    quotation,
-    score,
-)
+from kb.learn import LANGS, LearningPathError, PathStep
+from kb.quiz import Question, QuizScore, check_answer, score
+from kb.quotes import citation, quotation
 
 learn_app = typer.Typer(
     help="Learning path and quizzes for new officials.",
@@ -230,7 +222,7 @@ def quiz(
 ) -> None:
     """A quiz built from the tagged knowledge base; interactive unless --json."""
     from kb.cli import _open_kb
-    from kb.learn import quiz_from_kb
+    from kb.quiz import quiz_from_kb
 
     lang = _check_lang(lang)
     # No seed given: a fresh quiz each time, shown so a trainer can hand the same one out.

@@ -13,27 +13,23 @@ from typer.testing import CliRunner
 
 from ingest.pipeline import ingest_paths
 from kb.knowledge import KnowledgeBase
-from kb.learn import (
+from kb.learn import LEARNING_PATH, LearningPathError, build_path, load_path, parse_path
+from kb.lexical import LexicalRow
+from kb.models import Passage, Tag
+from kb.quiz import (
     KIND_INSTRUMENT_GOAL,
     KIND_PASSAGE_PROBLEM,
     KIND_PROBLEM_COUNTRY,
     KIND_UNVERIFIED_OUTCOME,
     KINDS,
-    LEARNING_PATH,
     NOT_COUNTRIES,
     OUTSIDE_OECD_TABLE,
-    LearningPathError,
     Question,
-    build_path,
     check_answer,
-    load_path,
     make_quiz,
-    parse_path,
     quiz_from_kb,
     score,
 )
-from kb.lexical import LexicalRow
-from kb.models import Passage, Tag
 from kb.store import PassageStore
 from kb.tagging import default_tagger
 from kb.taxonomy import load_taxonomy

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from kb.knowledge import KnowledgeBase
-from kb.learn import Question, QuizScore, quiz_from_kb, score
+from kb.quiz import Question, QuizScore, quiz_from_kb, score
 
 QUIZ_KEY = "quiz"
 

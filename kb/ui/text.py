@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from kb.brief_render import pages_label
 from kb.export_md import escape
-from kb.learn import country_name
 from kb.models import Passage
+from kb.quotes import country_name
 
 
 def md(text: str) -> str:

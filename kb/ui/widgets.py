@@ -9,8 +9,8 @@ import streamlit as st
 
 from kb.config import Settings
 from kb.knowledge import KnowledgeBase
-from kb.learn import country_name
 from kb.models import FACETS, Passage, Tag
+from kb.quotes import country_name
 from kb.store import StoreError
 from kb.taxonomy import Taxonomy
 from kb.ui.brief_session import add_to_brief, in_brief
