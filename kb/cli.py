@@ -292,6 +292,21 @@ def _join(values: object) -> str:
     return ", ".join(str(v) for v in values) if isinstance(values, list | tuple) else str(values)
 
 
+def _tag_eval(backend: str, as_json: bool, errors: bool) -> None:
+    from ingest.loaders import load_document
+    from kb.embedding import get_embedder
+    from kb.tag_eval import print_tag_report, run_tag_eval
+
+    settings = get_settings()
+    path = settings.corpus_dir / "eval" / "tags.yaml"
+    embedder = get_embedder(backend, settings.threads)
+    report = run_tag_eval(embedder, path, load_document, choose=False)
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n")
+    else:
+        print_tag_report(report, console, errors=errors)
+
+
 @app.command("eval")
 def evaluate_cmd(
     queries: Annotated[Path | None, typer.Option(help="Labelled queries (YAML).")] = None,
@@ -305,12 +320,25 @@ def evaluate_cmd(
         typer.Option(help="Embedding backend(s) to compare (e5-small, minilm, a model path)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    tags: Annotated[
+        bool,
+        typer.Option("--tags", help="Measure tagging instead: P/R/F1 per facet and per tag."),
+    ] = False,
+    tag_errors: Annotated[
+        bool, typer.Option(help="With --tags: list each passage's missed and extra tags.")
+    ] = False,
 ) -> None:
-    """Measure retrieval on labelled queries: recall@k, MRR and nDCG@10 per mode and language."""
+    """Measure retrieval on labelled queries: recall@k, MRR and nDCG@10 per mode and language.
+
+    With --tags, measure the tagger on hand-labelled passages (corpus/eval/tags.yaml).
+    """
     from kb.evaluation import EvalReport, evaluate, load_queries
     from kb.search import MODES
 
     settings = get_settings()
+    if tags:
+        _tag_eval(settings.embedding_model if not backend else backend[0], as_json, tag_errors)
+        return
     path = queries or settings.corpus_dir / "eval" / "queries.yaml"
     try:
         labelled = load_queries(path)

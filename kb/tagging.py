@@ -1,8 +1,9 @@
 """Tag passages by problem, instrument, outcome and evidence, each tag with its reason.
 
 Two taggers, both deterministic: rules (taxonomy terms matched on stemmed words, and regex
-patterns on the raw text) and similarity (cosine between the passage vector and the vector of
-each tag's label and definition, above a per-facet threshold set from labelled passages).
+patterns on the raw text, alone or combined within one sentence) and similarity (cosine
+between the passage vector and the vector of each tag's label and definition, above a
+per-facet threshold set from labelled passages).
 """
 
 from __future__ import annotations
@@ -19,12 +20,73 @@ from kb.models import FACETS, Passage, Tag
 from kb.taxonomy import TagDef, Taxonomy, load_taxonomy
 from kb.textnorm import STEMMER_NAMES, stems
 
-# Cosine thresholds per facet for the similarity tagger, chosen on corpus/eval/tags.yaml
-# (`clusterkb eval --tags` prints the effect). None: that facet is tagged by rules only.
+# Cosine thresholds per facet for the similarity tagger, chosen by grid search on
+# corpus/eval/tags.yaml (kb.tag_eval.choose_thresholds; `clusterkb eval --tags` shows it).
+# None: that facet is tagged by rules only. For both bundled encoders no threshold raised
+# micro-F1 above the rules alone on any facet (nor did top-1 or margin variants), so
+# similarity stays off rather than add tags that are wrong more often than right.
+_RULES_ONLY: dict[str, float | None] = {
+    "problem": None,
+    "instrument": None,
+    "outcome": None,
+    "evidence": None,
+}
 SIMILARITY_THRESHOLDS: dict[str, dict[str, float | None]] = {
-    "e5-small": {"problem": None, "instrument": None, "outcome": None, "evidence": None},
+    "e5-small": dict(_RULES_ONLY),
+    "minilm": dict(_RULES_ONLY),
 }
 RULE_LANGS = ("es", "en")
+
+# A taxonomy pattern "A && B && !C" matches when A and B match and C does not, all within one
+# sentence: co-occurrence tells a finding ("la evaluación ... encontró") from a mere mention.
+AND = " && "
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n\s*\n|\n(?=\s*(?:[-•*]|\d+[.)])\s)")
+
+# An outcome is a result: its words count only where the passage speaks of an effect (impact,
+# results, achieved, increased, benefits...), not in a list of aims or an instrument's purpose.
+OUTCOME_CUES = re.compile(
+    r"\b(impactos?|efectos?|resultad[oa]s?|logr(?:ó|o|aron|ado|ados)|[eé]xitos?|"
+    r"benefici\w+|consecuencias?|incidi(?:ó|eron)|contribu(?:y[óo]|yeron|ido|ye|yen)|"
+    r"aument(?:ó|aron)|increment(?:ó|aron)|mejor(?:ó|aron)|reduj(?:o|eron)|baj(?:ó|aron)|"
+    r"creci(?:ó|eron)|tuvo|tuvieron|permiti(?:ó|eron)|evaluaci[oó]n|evidencia|registros|"
+    r"medid[oa]s?|impacts?|effects?|results?|outcomes?|achieved|achievements?|succe\w+|"
+    r"benefits?|evaluations?|evidence|increased|improved|reduced|lowered|gains|grew|"
+    r"led\s+to)\b|alcanz(?:ó|aron|ado|ables?)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class RulePattern:
+    """One taxonomy pattern: a regex, or regexes that must (not) co-occur in a sentence."""
+
+    source: str
+    required: tuple[re.Pattern[str], ...]
+    excluded: tuple[re.Pattern[str], ...] = ()
+
+    def search(self, text: str, sentences: Sequence[str]) -> str | None:
+        """What matched (for the tag's reason), or None."""
+        if len(self.required) == 1 and not self.excluded:
+            found = self.required[0].search(text)
+            return found.group(0) if found else None
+        for sentence in sentences:
+            hits = [r.search(sentence) for r in self.required]
+            if all(hits) and not any(r.search(sentence) for r in self.excluded):
+                return " … ".join(h.group(0) for h in hits if h)
+        return None
+
+
+def compile_pattern(source: str) -> RulePattern:
+    parts = [p.strip() for p in source.split(AND) if p.strip()]
+    required = tuple(re.compile(p, re.IGNORECASE) for p in parts if not p.startswith("!"))
+    excluded = tuple(re.compile(p[1:], re.IGNORECASE) for p in parts if p.startswith("!"))
+    if not required:
+        raise ValueError(f"pattern {source!r} has nothing that must match")
+    return RulePattern(source, required, excluded)
+
+
+def sentences_of(text: str) -> list[str]:
+    return [s for s in _SENTENCE_BREAK.split(text) if s and s.strip()]
 
 
 @dataclass(frozen=True)
@@ -32,7 +94,7 @@ class CompiledTag:
     tag: TagDef
     phrases: dict[str, tuple[tuple[tuple[str, ...], str], ...]]
     """Per language: (stemmed words, original term) pairs."""
-    regexes: tuple[tuple[re.Pattern[str], str], ...]
+    patterns: tuple[RulePattern, ...]
 
 
 def _compile(tag: TagDef) -> CompiledTag:
@@ -44,10 +106,8 @@ def _compile(tag: TagDef) -> CompiledTag:
             if stemmed:
                 pairs.append((stemmed, term))
         phrases[lang] = tuple(pairs)
-    regexes = tuple(
-        (re.compile(p, re.IGNORECASE), p) for lang in tag.patterns for p in tag.patterns[lang]
-    )
-    return CompiledTag(tag, phrases, regexes)
+    patterns = tuple(compile_pattern(p) for lang in tag.patterns for p in tag.patterns[lang])
+    return CompiledTag(tag, phrases, patterns)
 
 
 @lru_cache(maxsize=4)
@@ -65,21 +125,34 @@ def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
     )
 
 
+def _excerpt(match: str, limit: int = 80) -> str:
+    """A long match (a sentence-wide pattern) shortened for the reason shown to people."""
+    flat = " ".join(match.split())
+    if len(flat) <= limit:
+        return flat
+    half = limit // 2
+    return f"{flat[:half].rstrip()} … {flat[-half:].lstrip()}"
+
+
 def rule_tags(text: str, taxonomy: Taxonomy | None = None) -> list[Tag]:
     """Tags whose terms or patterns occur in `text`; the reason lists what matched."""
     taxonomy = taxonomy or load_taxonomy()
     stemmed = {lang: tuple(stems(text, lang)) for lang in RULE_LANGS if lang in STEMMER_NAMES}
+    sentences = sentences_of(text)
+    speaks_of_effects = OUTCOME_CUES.search(text) is not None
     out: list[Tag] = []
     for compiled in compiled_rules(taxonomy):
+        if compiled.tag.facet == "outcome" and not speaks_of_effects:
+            continue
         matched: list[str] = []
         for lang, pairs in compiled.phrases.items():
             matched.extend(term for words, term in pairs if _contains(stemmed[lang], words))
-        for regex, _pattern in compiled.regexes:
-            found = regex.search(text)
+        for pattern in compiled.patterns:
+            found = pattern.search(text, sentences)
             if found:
-                matched.append(found.group(0))
+                matched.append(found)
         if matched:
-            unique = list(dict.fromkeys(matched))
+            unique = list(dict.fromkeys(_excerpt(m) for m in matched))
             out.append(
                 Tag(
                     facet=compiled.tag.facet,
@@ -104,6 +177,17 @@ def _definition_vectors(embedder: Embedder, taxonomy: Taxonomy) -> tuple[list[Ta
     return tags, vectors.reshape(len(tags), len(RULE_LANGS), -1)
 
 
+def similarity_scores(
+    vectors: np.ndarray, embedder: Embedder, taxonomy: Taxonomy | None = None
+) -> tuple[list[TagDef], np.ndarray]:
+    """Cosine of each passage vector with each tag's definition (best of its languages)."""
+    taxonomy = taxonomy or load_taxonomy()
+    tags, definitions = _definition_vectors(embedder, taxonomy)  # type: ignore[arg-type]
+    if len(vectors) == 0:
+        return tags, np.zeros((0, len(tags)), dtype=np.float32)
+    return tags, np.einsum("pd,tld->ptl", vectors, definitions).max(axis=2)
+
+
 def similarity_tags(
     vectors: np.ndarray,
     embedder: Embedder,
@@ -111,12 +195,10 @@ def similarity_tags(
     taxonomy: Taxonomy | None = None,
 ) -> list[list[Tag]]:
     """For each passage vector, the tags whose definition is at least `threshold` similar."""
-    taxonomy = taxonomy or load_taxonomy()
     active = {f: t for f, t in thresholds.items() if t is not None}
     if not active or len(vectors) == 0:
         return [[] for _ in range(len(vectors))]
-    tags, definitions = _definition_vectors(embedder, taxonomy)  # type: ignore[arg-type]
-    sims = np.einsum("pd,tld->ptl", vectors, definitions).max(axis=2)
+    tags, sims = similarity_scores(vectors, embedder, taxonomy)
     out: list[list[Tag]] = []
     for row in sims:
         found = []
@@ -143,10 +225,17 @@ def merge_tags(*groups: Sequence[Tag]) -> tuple[Tag, ...]:
 class Tagger:
     """Tags passages at ingest: rules, then similarity for the facets that have a threshold."""
 
-    def __init__(self, embedder: Embedder, taxonomy: Taxonomy | None = None) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        taxonomy: Taxonomy | None = None,
+        thresholds: dict[str, float | None] | None = None,
+    ) -> None:
         self.embedder = embedder
         self.taxonomy = taxonomy or load_taxonomy()
-        self.thresholds = SIMILARITY_THRESHOLDS.get(embedder.name, {})
+        self.thresholds = (
+            thresholds if thresholds is not None else SIMILARITY_THRESHOLDS.get(embedder.name, {})
+        )
 
     def tag_text(self, text: str, vector: np.ndarray | None = None) -> tuple[Tag, ...]:
         if vector is None and any(v is not None for v in self.thresholds.values()):
