@@ -27,7 +27,7 @@ def load_document(path: Path, settings: Settings | None = None) -> Document:
     path = Path(path)
     try:
         data = read_checked(path, settings.max_file_mb)
-        extracted = extract(path, data)
+        extracted = extract(path, data, pdf_timeout_s=settings.pdf_timeout_s)
         meta = build_meta(path, data, extracted)
     except IngestError:
         raise
@@ -93,14 +93,17 @@ def _mb(value: float) -> str:
     return f"{value:.2g}"
 
 
-def extract(path: Path, data: bytes) -> Extracted:
-    """Text, pages and sections of a file, by what its bytes are (not by its name)."""
+def extract(path: Path, data: bytes, *, pdf_timeout_s: float | None = None) -> Extracted:
+    """Text, pages and sections of a file, by what its bytes are (not by its name).
+
+    `pdf_timeout_s` bounds the PDF parser (None: its default, which grows with the file).
+    """
     mismatch = check_declared_type(path.suffix, data)
     if mismatch:
         raise IngestError(path, mismatch)
     kind = detect_kind(data)
     if kind == "pdf":
-        return read_pdf(data, path)
+        return read_pdf(data, path, timeout_s=pdf_timeout_s)
     if kind == "docx":
         extracted = read_docx(data, path)
     else:

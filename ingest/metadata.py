@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ingest.textfiles import clean_text
 from kb.models import DocumentMeta, Page, Section
 
 SLUG_MAX = 80
@@ -331,7 +332,8 @@ def _text_field(fields: dict[str, object], *keys: str) -> str:
         if isinstance(value, list):
             value = next((item for item in value if str(item).strip()), "")
         if value is not None and str(value).strip():
-            return " ".join(str(value).split())
+            # YAML escapes ("\0", "\ud800") can smuggle in what clean text never holds.
+            return " ".join(clean_text(str(value)).split())
     return ""
 
 

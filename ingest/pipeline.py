@@ -3,6 +3,9 @@
 Write order makes every step safe to interrupt: a document's new passages are written under
 new ids, then the manifest (the commit point) switches to them, then the old ones are deleted.
 Searches only show passages that the manifest lists, so a half-written document is never seen.
+Removals (`prune`, `rebuild`) commit the manifest first and delete afterwards, so the manifest
+never lists a passage the store has lost; whatever an interrupted run left in the store
+without committing it is deleted at the start of the next run.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from kb.corrections import apply_corrections, load_corrections, relevant
 from kb.knowledge import KnowledgeBase
 from kb.lexical import LexicalIndex
 from kb.lock import writer_lock
-from kb.manifest import DocRecord, Manifest, load_manifest, save_manifest
+from kb.manifest import DocRecord, Manifest, load_manifest
 from kb.models import Document, Passage
 
 Tagger = Callable[[list[Passage], np.ndarray], list[Passage]]
@@ -142,13 +145,16 @@ def _ingest_locked(
 ) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
+    # Another process may have written since this one opened the store (Chroma keeps a
+    # per-process copy of the vector index): write on top of what is on disk now.
+    kb.store.refresh()
     manifest = load_manifest(kb.settings.manifest_path)
     if rebuild:
         # Re-embed everything known so far plus what was asked for.
         paths = paths + [Path(r.path) for r in manifest.docs.values() if Path(r.path).exists()]
-        kb.store.reset()
         manifest = Manifest()
-        save_manifest(manifest, kb.settings.manifest_path)
+        kb.save_manifest(manifest)  # forget first: a crash must not leave a manifest of ghosts
+        kb.store.reset()
     recover_orphans(kb, manifest)
 
     files = iter_files(paths)
@@ -171,7 +177,7 @@ def _ingest_locked(
             )
             if under_asked and not record_path.exists():
                 del manifest.docs[record.doc_id]
-                save_manifest(manifest, kb.settings.manifest_path)
+                kb.save_manifest(manifest)
                 kb.store.delete(record.passage_ids)
                 report.removed.append(record.path)
 
@@ -238,7 +244,7 @@ def _ingest_one(
 
     kb.store.upsert(passages, vectors)
     manifest.docs[doc_id] = _record(document, passages)
-    save_manifest(manifest, kb.settings.manifest_path)  # commit point
+    kb.save_manifest(manifest)  # commit point
     if previous is not None:
         stale = sorted(set(previous.passage_ids) - {p.id for p in passages})
         kb.store.delete(stale)

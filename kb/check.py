@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 from kb.corrections import Correction, apply_corrections, load_corrections
 from kb.knowledge import KnowledgeBase
-from kb.lexical import LexicalIndex
+from kb.lexical import LexicalIndex, LexicalRow
 from kb.lock import writer_lock
+from kb.models import Passage
 
 
 @dataclass
@@ -21,6 +22,10 @@ class CheckReport:
     index_extra: list[str] = field(default_factory=list)
     index_missing: list[str] = field(default_factory=list)
     unmatched_corrections: list[str] = field(default_factory=list)
+    corrections_not_applied: list[str] = field(default_factory=list)
+    """Passages whose stored tags lack a logged correction (a tag edit was interrupted)."""
+    index_tags_stale: list[str] = field(default_factory=list)
+    """Passages whose tags in the keyword index differ from the store's."""
     repaired: list[str] = field(default_factory=list)
 
     @property
@@ -31,6 +36,8 @@ class CheckReport:
             or self.index_extra
             or self.index_missing
             or self.unmatched_corrections
+            or self.corrections_not_applied
+            or self.index_tags_stale
         )
 
     def problems(self) -> list[str]:
@@ -49,6 +56,10 @@ class CheckReport:
             out.append(
                 f"{len(self.unmatched_corrections)} tag corrections match no current passage"
             )
+        if self.corrections_not_applied:
+            out.append(f"{len(self.corrections_not_applied)} passages miss a logged tag correction")
+        if self.index_tags_stale:
+            out.append(f"{len(self.index_tags_stale)} passages have out-of-date keyword-index tags")
         return out
 
 
@@ -63,39 +74,67 @@ def check(kb: KnowledgeBase) -> CheckReport:
     report.missing_from_store = sorted(committed - stored)
     report.index_extra = sorted(indexed - committed)
     report.index_missing = sorted(committed - indexed)
-    corrections = load_corrections(kb.settings.corrections_path)
+    index_rows = {r.id: r for r in kb.lexical.rows}
+    pairs, unmatched = _apply_log(kb)
+    for passage, corrected in pairs:
+        if set(passage.tags) != set(corrected.tags):
+            report.corrections_not_applied.append(passage.id)
+        row = index_rows.get(passage.id)
+        if row is not None and row.tags != LexicalRow.of(passage).tags:
+            report.index_tags_stale.append(passage.id)
+    for c in unmatched:
+        report.unmatched_corrections.append(f"{c.passage_id} by {c.user} on {c.time}")
+    return report
+
+
+def _apply_log(kb: KnowledgeBase) -> tuple[list[tuple[Passage, Passage]], list[Correction]]:
+    """(stored, with the log applied) for every passage of a document that has corrections,
+    and the corrections that match no passage.
+
+    Applying the log is idempotent, so the two differ only where a correction is missing.
+    """
     by_doc: dict[str, list[Correction]] = {}
-    for c in corrections:
+    for c in load_corrections(kb.settings.corrections_path):
         by_doc.setdefault(c.doc_id, []).append(c)
+    manifest = kb.manifest
+    pairs: list[tuple[Passage, Passage]] = []
+    unmatched: list[Correction] = []
     for doc_id, group in sorted(by_doc.items()):
         record = manifest.docs.get(doc_id)
-        passages = kb.store.get(record.passage_ids) if record else []
-        for c in apply_corrections(passages, group).unmatched:
-            report.unmatched_corrections.append(f"{c.passage_id} by {c.user} on {c.time}")
-    return report
+        stored = kb.store.get(record.passage_ids) if record else []
+        applied = apply_corrections(stored, group)
+        pairs.extend(zip(stored, applied.passages, strict=True))
+        unmatched.extend(applied.unmatched)
+    return pairs, unmatched
 
 
 def repair(kb: KnowledgeBase) -> CheckReport:
     """Rebuild what is derived: drop orphans, forget documents whose passages are lost (the
-    next ingest re-adds them), and rebuild the keyword index from the store."""
+    next ingest re-adds them), re-apply logged tag corrections and rebuild the keyword index
+    from the store."""
     with writer_lock(kb.settings.home):
+        kb.store.refresh()  # see what other processes wrote, not this process's old copy
         before = check(kb)
-        from kb.manifest import save_manifest
-
-        if before.orphans_in_store:
-            kb.store.delete(before.orphans_in_store)
-            before.repaired.append(f"deleted {len(before.orphans_in_store)} orphan passages")
         if before.missing_from_store:
             manifest = kb.manifest
             missing = set(before.missing_from_store)
             broken = [r for r in manifest.docs.values() if missing & set(r.passage_ids)]
             for record in broken:
-                kb.store.delete(record.passage_ids)
                 del manifest.docs[record.doc_id]
-            save_manifest(manifest, kb.settings.manifest_path)
+            kb.save_manifest(manifest)  # forget first; what is left behind is an orphan
+            for record in broken:
+                kb.store.delete(record.passage_ids)
             before.repaired.append(
                 f"forgot {len(broken)} incomplete documents; run `clusterkb ingest` to re-add them"
             )
+        orphans = sorted(kb.store.all_ids() - kb.manifest.passage_ids())
+        if orphans:
+            kb.store.delete(orphans)
+            before.repaired.append(f"deleted {len(orphans)} orphan passages")
+        if before.corrections_not_applied:
+            fixed = [new for old, new in _apply_log(kb)[0] if set(old.tags) != set(new.tags)]
+            kb.store.update_tags(fixed)
+            before.repaired.append(f"re-applied tag corrections to {len(fixed)} passages")
         committed = sorted(kb.manifest.passage_ids())
         kb.set_lexical(LexicalIndex.build(kb.store.get(committed)))
         before.repaired.append(f"rebuilt the keyword index ({len(committed)} passages)")

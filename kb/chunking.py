@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -43,6 +44,7 @@ def passage_id(doc_id: str, sha256: str, index: int) -> str:
 def make_splitter(
     count_tokens: Callable[[str], int], chunk_tokens: int, overlap_tokens: int
 ) -> RecursiveCharacterTextSplitter:
+    """The langchain splitter whose cuts `split_spans` reproduces (kept as the reference)."""
     return RecursiveCharacterTextSplitter(
         separators=SEPARATORS,
         keep_separator="end",
@@ -56,18 +58,22 @@ def make_splitter(
 def _segments(document: Document) -> list[tuple[int, int]]:
     """Spans between section and page starts; a heading with no body joins the next span.
 
-    Passages never straddle a page break, so every citation names one page.
+    Passages never straddle a page break, so every citation names one page; a heading carried
+    over from the foot of a page is cited on the page of the text it introduces.
     """
     starts = {s.start for s in document.sections} | {p.start for p in document.pages}
     cuts = sorted({0, *starts, len(document.text)})
     spans = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
     headings = {s.start: s.heading for s in document.sections}
+    page_starts = {p.start for p in document.pages}
     merged: list[tuple[int, int]] = []
     pending: int | None = None
     for a, b in spans:
         start = a if pending is None else pending
         body = document.text[a:b].strip()
         lone_heading = a in headings and len(body) <= len(headings[a]) + 8
+        if lone_heading and b in page_starts and _below_first_line(document.text, a, b):
+            lone_heading = False  # a short section, not a bare heading: keep it on its page
         if lone_heading and (a, b) != spans[-1]:
             pending = start  # carry the heading into the next segment
             continue
@@ -76,21 +82,130 @@ def _segments(document: Document) -> list[tuple[int, int]]:
     return merged
 
 
+def _below_first_line(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` holds anything but blanks after its first line."""
+    newline = text.find("\n", start, end)
+    return newline >= 0 and bool(text[newline:end].strip())
+
+
 def _content_start(document: Document, start: int, end: int) -> int:
-    """Offset of a passage's first line that is not a heading (its section is named there)."""
-    starts = {s.start for s in document.sections}
+    """Offset of a passage's first line that is not a heading (its section is named there);
+    for a passage of headings only, its last heading."""
+    starts = sorted({s.start for s in document.sections})
     text = document.text
-    pos = start
+    pos = last = start
+    line = text.rfind("\n", 0, start) + 1  # the passage may begin inside its first line
     while pos < end:
         while pos < end and text[pos].isspace():
             pos += 1
-        if pos not in starts:
-            return pos
+        if pos >= end:
+            break
+        first = bisect_left(starts, line)
+        if first == len(starts) or starts[first] > pos:
+            return pos  # no heading starts on this line (nor in the blank run before it)
+        last = pos
         newline = text.find("\n", pos, end)
         if newline < 0:
             return pos
-        pos = newline + 1
-    return start
+        pos = line = newline + 1
+    return last
+
+
+Span = tuple[int, int]
+
+
+class _SpanSplitter:
+    """`make_splitter(...).split_text`, returning where each piece lies instead of its text.
+
+    Finding a piece's text again (`str.find`) is ambiguous wherever text repeats (dot leaders,
+    rules of underscores, a repeated word): overlapping pieces were placed on top of each other
+    and the rest of the text was left out of every passage. This follows langchain's
+    recursive split and merge step by step on offsets, so the pieces are the same.
+    """
+
+    def __init__(self, text: str, count: Callable[[str], int], chunk: int, overlap: int) -> None:
+        self.text, self.count, self.chunk, self.overlap = text, count, chunk, overlap
+        self.separator_len = count("")  # langchain counts the (empty) joiner between pieces
+
+    def split(self, lo: int, hi: int, separators: list[str]) -> list[Span]:
+        piece = self.text[lo:hi]
+        separator, rest = separators[-1], []
+        for i, candidate in enumerate(separators):
+            if not candidate:
+                separator = candidate
+                break
+            if candidate in piece:
+                separator, rest = candidate, separators[i + 1 :]
+                break
+        chunks: list[Span] = []
+        good: list[Span] = []
+        for a, b in self._cut(lo, hi, separator):
+            if self.count(self.text[a:b]) < self.chunk:
+                good.append((a, b))
+                continue
+            if good:
+                chunks.extend(self._merge(good))
+                good = []
+            chunks.extend(self.split(a, b, rest) if rest else [(a, b)])
+        if good:
+            chunks.extend(self._merge(good))
+        return chunks
+
+    def _cut(self, lo: int, hi: int, separator: str) -> list[Span]:
+        """Pieces ending with (and keeping) each separator, as langchain's keep_separator="end"."""
+        if not separator:
+            return [(i, i + 1) for i in range(lo, hi)]
+        cuts: list[Span] = []
+        start = lo
+        found = self.text.find(separator, lo, hi)
+        while found >= 0:
+            cuts.append((start, found + len(separator)))
+            start = found + len(separator)
+            found = self.text.find(separator, start, hi)
+        cuts.append((start, hi))
+        return [(a, b) for a, b in cuts if b > a]
+
+    def _join(self, current: list[Span]) -> Span | None:
+        a, b = current[0][0], current[-1][1]
+        while a < b and self.text[a].isspace():
+            a += 1
+        while b > a and self.text[b - 1].isspace():
+            b -= 1
+        return (a, b) if b > a else None
+
+    def _merge(self, splits: list[Span]) -> list[Span]:
+        docs: list[Span] = []
+        current: list[Span] = []
+        sizes: list[int] = []
+        total = 0
+        for a, b in splits:
+            size = self.count(self.text[a:b])
+            if current and total + size + self.separator_len > self.chunk:
+                joined = self._join(current)
+                if joined is not None:
+                    docs.append(joined)
+                # Keep the tail of the previous piece as overlap, as much as fits.
+                while total > self.overlap or (
+                    total + size + (self.separator_len if current else 0) > self.chunk and total > 0
+                ):
+                    total -= sizes[0] + (self.separator_len if len(current) > 1 else 0)
+                    current, sizes = current[1:], sizes[1:]
+            current.append((a, b))
+            sizes.append(size)
+            total += size + (self.separator_len if len(current) > 1 else 0)
+        if current:
+            joined = self._join(current)
+            if joined is not None:
+                docs.append(joined)
+        return docs
+
+
+def split_spans(
+    text: str, count_tokens: Callable[[str], int], chunk_tokens: int, overlap_tokens: int
+) -> list[Span]:
+    """Where the pieces of `make_splitter(...).split_text(text)` lie in `text`, in order."""
+    splitter = _SpanSplitter(text, count_tokens, chunk_tokens, overlap_tokens)
+    return splitter.split(0, len(text), SEPARATORS)
 
 
 def chunk_document(
@@ -106,22 +221,17 @@ def chunk_document(
     """
     budget = max(16, min(chunk_tokens, max_tokens - HEADER_TOKENS))
     overlap = min(overlap_tokens, budget // 4)
-    splitter = make_splitter(count_tokens, budget, overlap)
     meta = document.meta
     passages: list[Passage] = []
     for seg_start, seg_end in _segments(document):
         segment = document.text[seg_start:seg_end]
-        cursor = 0
-        for piece in splitter.split_text(segment):
-            # Overlap means a piece may begin before the previous one ended; search from just
-            # past the previous start so repeated sentences map to the right occurrence.
-            found = segment.find(piece, cursor)
-            if found < 0:
-                found = segment.find(piece)
-            start = seg_start + found
-            end = start + len(piece)
-            cursor = found + 1
+        for lo, hi in split_spans(segment, count_tokens, budget, overlap):
+            if not segment[lo:hi].strip():
+                continue
+            start, end = seg_start + lo, seg_start + hi
+            piece = document.text[start:end]
             index = len(passages)
+            content = _content_start(document, start, end)
             passages.append(
                 Passage(
                     id=passage_id(meta.doc_id, meta.sha256, index),
@@ -130,9 +240,9 @@ def chunk_document(
                     text=piece,
                     start=start,
                     end=end,
-                    page_start=document.page_at(start),
+                    page_start=document.page_at(content),
                     page_end=document.page_at(max(start, end - 1)),
-                    section=document.section_at(_content_start(document, start, end)),
+                    section=document.section_at(content),
                     title=meta.title,
                     country=meta.country,
                     source=meta.source,

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = 30
     batch_size: int = 32
     max_file_mb: float = 50.0
+    pdf_timeout_s: float | None = None
+    """Time limit for parsing one PDF (default: 120 s plus 3 s per MB)."""
     rrf_k: int = 60
     dense_weight: float = 1.0
     """Weight of the dense ranking in the fusion (the keyword ranking weighs 1)."""

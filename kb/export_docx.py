@@ -19,9 +19,17 @@ from kb.brief_render import (
     strip_control,
 )
 
+PROPERTY_MAX = 255
+
 
 def _line(text: str) -> str:
     return " ".join(strip_control(text).split())
+
+
+def _property(text: str) -> str:
+    """A document property: Word limits them to 255 characters (the heading keeps it all)."""
+    line = _line(text)
+    return line if len(line) <= PROPERTY_MAX else line[: PROPERTY_MAX - 1].rstrip() + "…"
 
 
 def _cite(paragraph: DocxParagraph, number: int) -> None:
@@ -51,7 +59,7 @@ def _block(document: DocxDocument, block: Block) -> None:
 def to_docx(doc: BriefDocument, path: Path) -> Path:
     """Write the brief to `path` as DOCX and return the path."""
     document = docx.Document()
-    document.core_properties.title = _line(doc.title)
+    document.core_properties.title = _property(doc.title)
     document.core_properties.language = doc.lang
     document.add_heading(_line(doc.title), level=0)
     for section in doc.sections:

@@ -2,6 +2,9 @@
 
 The index is derived data: it is rebuilt from the store's passages whenever they change and
 written atomically, so a reader sees either the old index or the new one, never half of each.
+Only the writer renames: a reader that finds the index mid-swap reads the previous copy, and
+one that raced a swap while reading retries, so it never pairs one version's rows with
+another version's scores.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from kb.models import FACETS, Passage, SearchFilters
 from kb.textnorm import query_stems, stems
 
 ROWS_FILE = "rows.json"
+LOAD_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -47,9 +51,16 @@ def passage_tokens(passage: Passage) -> list[str]:
 class LexicalIndex:
     """A BM25 retriever plus the filterable fields of each of its rows."""
 
-    def __init__(self, retriever: bm25s.BM25 | None, rows: list[LexicalRow]) -> None:
+    def __init__(
+        self,
+        retriever: bm25s.BM25 | None,
+        rows: list[LexicalRow],
+        allowed: np.ndarray | None = None,
+    ) -> None:
         self.retriever = retriever
         self.rows = rows
+        self._allowed = allowed
+        """Rows a search may return (None: all); see `restricted`."""
         self._columns = {
             "country": np.array([r.country for r in rows], dtype=object),
             "lang": np.array([r.lang for r in rows], dtype=object),
@@ -72,6 +83,17 @@ class LexicalIndex:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def restricted(self, visible: frozenset[str] | set[str]) -> LexicalIndex:
+        """The same index whose searches return only passages in `visible` (the committed ones).
+
+        Between a document's commit and the index rebuild at the end of an ingest, or after a
+        crash in that window, the index may still hold passages the manifest no longer lists.
+        """
+        allowed = np.array([r.id in visible for r in self.rows], dtype=bool)
+        if allowed.all():
+            return self if self._allowed is None else LexicalIndex(self.retriever, self.rows)
+        return LexicalIndex(self.retriever, self.rows, allowed)
 
     def mask(self, filters: SearchFilters) -> np.ndarray | None:
         """Boolean row mask for `filters` (None when nothing is filtered)."""
@@ -103,6 +125,8 @@ class LexicalIndex:
             return []
         scores = np.asarray(self.retriever.get_scores(token_ids), dtype=np.float32)
         keep = self.mask(filters)
+        if self._allowed is not None:
+            keep = self._allowed if keep is None else keep & self._allowed
         if keep is not None:
             scores = np.where(keep, scores, 0.0)
         n = min(n, len(scores))
@@ -118,7 +142,7 @@ class LexicalIndex:
     def save(self, path: Path) -> None:
         """Write the index to `path` atomically (build beside it, then swap)."""
         tmp = path.with_name(path.name + ".tmp")
-        old = path.with_name(path.name + ".old")
+        old = _old(path)
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         if self.retriever is not None:
@@ -126,18 +150,38 @@ class LexicalIndex:
         rows = [[r.id, r.doc_id, r.country, r.lang, r.tags] for r in self.rows]
         (tmp / ROWS_FILE).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
         _fsync_dir(tmp)
-        shutil.rmtree(old, ignore_errors=True)
         if path.exists():
+            shutil.rmtree(old, ignore_errors=True)
             os.replace(path, old)
+        # Else a crash interrupted the last swap: `old` is what readers see until the next line.
         os.replace(tmp, path)
         shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
     def load(cls, path: Path) -> LexicalIndex | None:
-        """The saved index, or None when there is none (or only a half-written one)."""
-        old = path.with_name(path.name + ".old")
-        if not path.exists() and old.exists():
-            os.replace(old, path)  # a crash between the two renames of `save`
+        """The saved index, or None when there is none (or only a half-written one).
+
+        Never renames anything: readers run beside the writer, and a reader's rename could
+        collide with the writer's swap.
+        """
+        for _ in range(LOAD_ATTEMPTS):
+            # `path` is missing only between the two renames of `save` (or after a crash there).
+            source = path if path.exists() else _old(path)
+            before = _dir_identity(source)
+            if before is None:
+                if path.exists():
+                    continue  # swapped in the meantime
+                return None
+            try:
+                index = cls._load_from(source)
+            except (OSError, ValueError, KeyError, EOFError):
+                index = None  # swapped out while being read, or damaged (`check` says so)
+            if before == _dir_identity(source):
+                return index
+        return None
+
+    @classmethod
+    def _load_from(cls, path: Path) -> LexicalIndex | None:
         rows_file = path / ROWS_FILE
         if not rows_file.exists():
             return None
@@ -148,7 +192,34 @@ class LexicalIndex:
         if not rows:
             return cls(None, [])
         retriever = bm25s.BM25.load(str(path), show_progress=False)
+        if int(retriever.scores.get("num_docs", -1)) != len(rows):
+            raise ValueError("keyword index rows and scores disagree")
         return cls(retriever, rows)
+
+
+def _old(path: Path) -> Path:
+    return path.with_name(path.name + ".old")
+
+
+def _dir_identity(path: Path) -> tuple[int, int] | None:
+    """Which folder `path` names right now: each save swaps in a new one."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    return (info.st_dev, info.st_ino)
+
+
+def stamp(path: Path) -> tuple[int, int, int] | None:
+    """Identity of the index saved at `path` (changes with every save), None when absent."""
+    rows_file = path / ROWS_FILE
+    if not rows_file.exists():
+        rows_file = _old(path) / ROWS_FILE
+    try:
+        info = rows_file.stat()
+    except FileNotFoundError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -7,14 +7,16 @@ function, so Chroma never loads (or downloads) a model of its own.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
 
 from kb.config import Settings
 from kb.models import FACET_KEYS, Passage, SearchFilters, Tag
+
+T = TypeVar("T")
 
 
 class StoreError(RuntimeError):
@@ -48,33 +50,75 @@ def make_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
+def fresh_client(settings: Settings) -> Any:
+    """A client that reads the embedded store from disk anew.
+
+    Chroma shares one in-memory vector index per folder within a process, and that index never
+    sees what another process (an ingest) wrote since it was loaded: searches would miss new
+    documents until a restart. Forgetting the shared instance makes the next client load the
+    index from disk; clients already open keep theirs, so a search running on another thread
+    is not cut off.
+    """
+    if not settings.chroma_url:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        shared = SharedSystemClient._identifier_to_system
+        shared.pop(str(settings.chroma_path), None)
+    return make_client(settings)
+
+
+def storable(text: str) -> str:
+    """`text` as Chroma can store it: a lone surrogate (from a YAML escape or an undecodable
+    command-line argument) cannot be encoded and would make Chroma refuse the whole batch."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
 def passage_metadata(passage: Passage) -> dict[str, Any]:
     """Chroma metadata for a passage: scalars only, lists non-empty, no None values."""
     meta: dict[str, Any] = {
-        "doc_id": passage.doc_id,
+        "doc_id": storable(passage.doc_id),
         "index": passage.index,
         "start": passage.start,
         "end": passage.end,
         "page_start": passage.page_start,
         "page_end": passage.page_end,
-        "section": passage.section,
-        "title": passage.title,
-        "country": passage.country,
-        "source": passage.source,
-        "lang": passage.lang,
+        "section": storable(passage.section),
+        "title": storable(passage.title),
+        "country": storable(passage.country),
+        "source": storable(passage.source),
+        "lang": storable(passage.lang),
     }
     if passage.year is not None:
         meta["year"] = int(passage.year)
     for facet, key in FACET_KEYS.items():
-        ids = passage.tag_ids(facet)
+        ids = [storable(i) for i in passage.tag_ids(facet)]
         if ids:  # Chroma refuses empty lists: an absent key means "no tags".
             meta[key] = ids
     if passage.tags:
-        meta["tags_json"] = json.dumps(
-            [[t.facet, t.tag_id, t.origin, t.reason, t.score] for t in passage.tags],
-            ensure_ascii=False,
+        meta["tags_json"] = storable(
+            json.dumps(
+                [[t.facet, t.tag_id, t.origin, t.reason, t.score] for t in passage.tags],
+                ensure_ascii=False,
+            )
         )
     return meta
+
+
+OPTIONAL_KEYS: tuple[str, ...] = ("year", *FACET_KEYS.values(), "tags_json")
+"""Metadata keys a passage may lack (no year, no tags of a facet)."""
+
+
+def replacing(meta: dict[str, Any]) -> dict[str, Any]:
+    """`meta` for an upsert or update that replaces a record's metadata.
+
+    Chroma merges new metadata into the old: a key left out keeps its old value, so a removed
+    tag would stay (in filters and in the tag list). None tells Chroma to drop the key.
+    """
+    return {**dict.fromkeys(OPTIONAL_KEYS), **meta}
 
 
 def passage_from_record(pid: str, text: str, meta: dict[str, Any]) -> Passage:
@@ -149,6 +193,34 @@ class PassageStore:
                 "or set CLUSTERKB_EMBEDDING_MODEL back."
             )
 
+    def refresh(self) -> None:
+        """Re-read the collection from disk: another process may have written to it since."""
+        from chromadb.errors import NotFoundError
+
+        client = fresh_client(self.settings)
+        try:
+            # Never create here: a `--rebuild` with another model may be under way.
+            collection = client.get_collection(self.settings.collection)
+        except NotFoundError:
+            return  # dropped by a rebuild: reads see an empty store until it commits
+        self.client, self.collection = client, collection
+
+    def _read(self, read: Callable[[], T], empty: T) -> T:
+        """Run a read; if another process dropped the collection (`--rebuild`), re-attach once."""
+        from chromadb.errors import NotFoundError
+
+        try:
+            return read()
+        except NotFoundError:
+            self.refresh()
+        try:
+            return read()
+        except NotFoundError:
+            return empty
+
+    def _get_rows(self, **request: Any) -> Any:
+        return self._read(lambda: self.collection.get(**request), _NO_ROWS)
+
     @property
     def location(self) -> str:
         if self.settings.chroma_url:
@@ -166,7 +238,7 @@ class PassageStore:
         )
 
     def count(self) -> int:
-        return int(self.collection.count())
+        return self._read(lambda: int(self.collection.count()), 0)
 
     def upsert(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
         for lo in range(0, len(passages), self.max_batch):
@@ -174,8 +246,8 @@ class PassageStore:
             self.collection.upsert(
                 ids=[p.id for p in batch],
                 embeddings=vectors[lo : lo + len(batch)].tolist(),
-                documents=[p.text for p in batch],
-                metadatas=[passage_metadata(p) for p in batch],
+                documents=[storable(p.text) for p in batch],
+                metadatas=[replacing(passage_metadata(p)) for p in batch],
             )
 
     def update_tags(self, passages: Sequence[Passage]) -> None:
@@ -183,7 +255,8 @@ class PassageStore:
         for lo in range(0, len(passages), self.max_batch):
             batch = passages[lo : lo + self.max_batch]
             self.collection.update(
-                ids=[p.id for p in batch], metadatas=[passage_metadata(p) for p in batch]
+                ids=[p.id for p in batch],
+                metadatas=[replacing(passage_metadata(p)) for p in batch],
             )
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -194,7 +267,7 @@ class PassageStore:
         """Passages by id, in the order asked (unknown ids are left out)."""
         found: dict[str, Passage] = {}
         for lo in range(0, len(ids), self.max_batch):
-            res = self.collection.get(
+            res = self._get_rows(
                 ids=list(ids[lo : lo + self.max_batch]), include=["documents", "metadatas"]
             )
             for pid, text, meta in zip(
@@ -207,9 +280,7 @@ class PassageStore:
         """Every passage in the store, page by page."""
         offset = 0
         while True:
-            res = self.collection.get(
-                limit=page_size, offset=offset, include=["documents", "metadatas"]
-            )
+            res = self._get_rows(limit=page_size, offset=offset, include=["documents", "metadatas"])
             if not res["ids"]:
                 return
             for pid, text, meta in zip(
@@ -222,7 +293,7 @@ class PassageStore:
         ids: set[str] = set()
         offset = 0
         while True:
-            res = self.collection.get(limit=10000, offset=offset, include=[])
+            res = self._get_rows(limit=10000, offset=offset, include=[])
             if not res["ids"]:
                 return ids
             ids.update(res["ids"])
@@ -235,11 +306,14 @@ class PassageStore:
         total = self.count()
         if total == 0:
             return []
-        res = self.collection.query(
-            query_embeddings=[vector.tolist()],
-            n_results=min(n, total),
-            where=chroma_where(filters),
-            include=["documents", "metadatas", "distances"],
+        res: Any = self._read(
+            lambda: self.collection.query(
+                query_embeddings=[vector.tolist()],
+                n_results=min(n, total),
+                where=chroma_where(filters),
+                include=["documents", "metadatas", "distances"],
+            ),
+            {"ids": [[]], "documents": [[]], "metadatas": [[]], "distances": [[]]},
         )
         out: list[tuple[Passage, float]] = []
         docs = (res["documents"] or [[]])[0]
@@ -248,3 +322,6 @@ class PassageStore:
         for pid, text, meta, dist in zip(res["ids"][0], docs, metas, dists, strict=False):
             out.append((passage_from_record(pid, text or "", dict(meta or {})), 1.0 - float(dist)))
         return out
+
+
+_NO_ROWS: Any = {"ids": [], "documents": [], "metadatas": []}
