@@ -214,3 +214,15 @@ def test_bad_file_is_reported_and_the_rest_is_ingested(
     assert len(report.added) == 3
     assert any(p.endswith("roto.pdf") for p in failed)
     assert any(p.endswith("vacio.txt") and "empty" in r for p, r in failed.items())
+
+
+def test_english_minilm_backend_ingests_and_searches(tmp_path: Path, corpus: Path) -> None:
+    from kb.knowledge import open_kb
+    from tests.conftest import settings_for
+
+    kb = open_kb(settings_for(tmp_path, embedding_model="minilm"))
+    assert kb.embedder.name == "minilm" and kb.embedder.max_tokens == 256
+    ingest_paths(kb, [corpus])
+    hit = search(kb, "impact evaluation of the programme", k=1, mode="dense")[0]
+    assert hit.passage.doc_id == "salvador"
+    assert kb.store.collection.metadata["embedding_model"] == "minilm"
