@@ -42,6 +42,13 @@ def _open_kb(allow_model_change: bool = False) -> KnowledgeBase:
         raise typer.Exit(2) from exc
 
 
+def _shown(path: str) -> str:
+    """A file name safe for the terminal: no markup, no control characters."""
+    from ingest.errors import display_name
+
+    return escape(display_name(path))
+
+
 class RichProgress:
     """Progress bars over files and passages for `clusterkb ingest`."""
 
@@ -56,7 +63,7 @@ class RichProgress:
     def file_done(self, path: str, status: str, passages: int) -> None:
         self.bar.advance(self.files_task)
         if status in ("added", "updated"):
-            self.bar.console.print(f"  {status:9} {escape(path)} ({passages} passages)")
+            self.bar.console.print(f"  {status:9} {_shown(path)} ({passages} passages)")
 
     def passages_done(self, count: int) -> None:
         self.bar.advance(self.passages_task, count)
@@ -97,7 +104,7 @@ def run_ingest(paths: list[Path], prune: bool = False, rebuild: bool = False) ->
     for line in report.unmatched_corrections:
         err.print(f"[yellow]correction no longer matches any passage:[/yellow] {escape(line)}")
     for path, reason in report.failed:
-        err.print(f"[red]failed[/red]  {escape(path)}: {escape(reason)}")
+        err.print(f"[red]failed[/red]  {_shown(path)}: {escape(reason)}")
     summary = (
         f"{len(report.added)} added, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged, {len(report.removed)} removed, "

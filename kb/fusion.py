@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 
@@ -14,9 +15,11 @@ def reciprocal_rank_fusion(
 
     Each list contributes `weight / (k + rank)` for every id it ranks (rank from 1).
     """
-    scores: dict[str, float] = {}
+    parts: dict[str, list[float]] = {}
     for name, ranked in rankings.items():
         weight = 1.0 if weights is None else weights.get(name, 1.0)
         for rank, item in enumerate(dict.fromkeys(ranked), start=1):
-            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+            parts.setdefault(item, []).append(weight / (k + rank))
+    # fsum: the total must not depend on the order the rankers were given in.
+    scores = {item: math.fsum(values) for item, values in parts.items()}
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
