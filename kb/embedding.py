@@ -121,4 +121,8 @@ def get_embedder(name: str, threads: int | None = None) -> Embedder:
         os.environ["OMP_NUM_THREADS"] = str(threads)
     if name == E5_NAME:
         return E5Embedder(threads)
+    if name == "minilm-int8":
+        from kb.onnx_embedder import OnnxMiniLMEmbedder
+
+        return OnnxMiniLMEmbedder(threads)
     return SentenceTransformerEmbedder(name, threads)

@@ -1,0 +1,1 @@
+"""Benchmarks of ClusterKB on this machine; `python -m bench` writes bench/RESULTS.md."""
