@@ -1,0 +1,70 @@
+"""Comparing countries: every requested country gets a column, even with nothing to show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ingest.pipeline import ingest_paths
+from kb.compare import compare
+from kb.knowledge import KnowledgeBase
+from kb.tagging import default_tagger
+
+REPORTS = {
+    "chile.md": ("Chile", "Falta de coordinación entre instituciones públicas que financian."),
+    "brasil.md": ("Brasil", "Falta de coordinación y objetivos poco claros en la política."),
+    "salvador.md": ("El Salvador", "La capacitación y asistencia técnica dieron resultados."),
+}
+
+
+def build(kb: KnowledgeBase, tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for name, (country, text) in REPORTS.items():
+        front = f"---\ntitle: {country}\ncountry: {country}\nlanguage: es\n---\n"
+        (folder / name).write_text(front + text + "\n", encoding="utf-8")
+    ingest_paths(kb, [folder], tagger=default_tagger(kb))
+
+
+def test_every_requested_country_is_a_column_even_without_passages(
+    fake_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    build(fake_kb, tmp_path)
+    result = compare(fake_kb, "falta de coordinación", ["Chile", "Brazil", "Mexico"], k=2)
+    assert [c.country for c in result.columns] == ["Chile", "Brazil", "Mexico"]
+    chile, brazil, mexico = result.columns
+    assert chile.found and {h.passage.country for h in chile.hits} == {"Chile"}
+    assert not mexico.found and mexico.hits == ()
+    problems = {tc.tag_id: tc.count for tc in brazil.profile["problem"]}
+    assert problems.get("coordination") == 1
+    strongest = brazil.profile["problem"][0].strongest.passage
+    assert strongest.country == "Brazil" and strongest.tag_ids("problem")
+
+
+def test_default_compares_all_countries_in_the_store(
+    fake_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    build(fake_kb, tmp_path)
+    result = compare(fake_kb, "resultados")
+    assert [c.country for c in result.columns] == ["Brazil", "Chile", "El Salvador"]
+    data = result.to_dict()
+    assert {c["country"] for c in data["countries"]} == {"Brazil", "Chile", "El Salvador"}
+
+
+def test_cli_accepts_spanish_country_names(
+    fake_kb: KnowledgeBase, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    import kb.cli
+
+    build(fake_kb, tmp_path)
+    monkeypatch.setattr(kb.cli, "_open_kb", lambda allow_model_change=False: fake_kb)
+    out = CliRunner().invoke(
+        kb.cli.app, ["compare", "coordinación", "--countries", "Brasil,Perú", "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    columns = json.loads(out.stdout)["countries"]
+    assert [c["country"] for c in columns] == ["Brazil", "Peru"]
+    assert columns[1]["found"] is False
