@@ -124,8 +124,16 @@ class _SpanSplitter:
     """
 
     def __init__(self, text: str, count: Callable[[str], int], chunk: int, overlap: int) -> None:
-        self.text, self.count, self.chunk, self.overlap = text, count, chunk, overlap
+        self.text, self.chunk, self.overlap = text, chunk, overlap
+        self._count, self._counted = count, dict[Span, int]()
         self.separator_len = count("")  # langchain counts the (empty) joiner between pieces
+
+    def count(self, a: int, b: int) -> int:
+        """Tokens in text[a:b]; each piece is measured while cutting and again while merging."""
+        size = self._counted.get((a, b))
+        if size is None:
+            size = self._counted[(a, b)] = self._count(self.text[a:b])
+        return size
 
     def split(self, lo: int, hi: int, separators: list[str]) -> list[Span]:
         piece = self.text[lo:hi]
@@ -140,7 +148,7 @@ class _SpanSplitter:
         chunks: list[Span] = []
         good: list[Span] = []
         for a, b in self._cut(lo, hi, separator):
-            if self.count(self.text[a:b]) < self.chunk:
+            if self.count(a, b) < self.chunk:
                 good.append((a, b))
                 continue
             if good:
@@ -179,7 +187,7 @@ class _SpanSplitter:
         sizes: list[int] = []
         total = 0
         for a, b in splits:
-            size = self.count(self.text[a:b])
+            size = self.count(a, b)
             if current and total + size + self.separator_len > self.chunk:
                 joined = self._join(current)
                 if joined is not None:

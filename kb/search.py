@@ -7,7 +7,7 @@ from typing import Literal
 from kb.expansion import expand_query
 from kb.fusion import reciprocal_rank_fusion
 from kb.knowledge import KnowledgeBase
-from kb.models import Hit, Passage, SearchFilters
+from kb.models import Hit, SearchFilters
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
@@ -29,32 +29,29 @@ def search(
         return []
     n = max(k, kb.settings.candidates)
     rankings: dict[str, list[str]] = {}
-    dense_hits: dict[str, tuple[Passage, float]] = {}
-    lexical: list[tuple[str, float]] = []
+    scores: dict[str, dict[str, float]] = {}
     if mode in ("hybrid", "dense"):
         vector = kb.embedder.embed_query(query)
         visible = kb.visible_ids()
-        dense = [(p, s) for p, s in kb.store.query(vector, n, filters) if p.id in visible]
-        rankings["dense"] = [p.id for p, _ in dense]
-        dense_hits = {p.id: (p, score) for p, score in dense}
+        dense = [(pid, s) for pid, s in kb.store.nearest(vector, n, filters) if pid in visible]
+        rankings["dense"] = [pid for pid, _ in dense]
+        scores["dense"] = dict(dense)
     if mode in ("hybrid", "lexical"):
         lexical = kb.lexical.search(expand_query(query), n, filters)
         rankings["lexical"] = [pid for pid, _ in lexical]
+        scores["lexical"] = dict(lexical)
 
-    if mode == "dense":
-        fused = [(pid, dense_hits[pid][1]) for pid in rankings["dense"]]
-    elif mode == "lexical":
-        fused = lexical
-    else:
+    if mode == "hybrid":
         weights = {"dense": kb.settings.dense_weight, "lexical": 1.0}
         fused = reciprocal_rank_fusion(rankings, k=kb.settings.rrf_k, weights=weights)
+    else:
+        fused = [(pid, scores[mode][pid]) for pid in rankings[mode]]
     top = fused[:k]
 
-    missing = [pid for pid, _ in top if pid not in dense_hits]
-    fetched = {p.id: p for p in kb.store.get(missing)} if missing else {}
+    passages = {p.id: p for p in kb.store.get([pid for pid, _ in top])}
     hits: list[Hit] = []
     for pid, score in top:
-        passage = dense_hits[pid][0] if pid in dense_hits else fetched.get(pid)
+        passage = passages.get(pid)
         if passage is None:  # in the BM25 index but gone from the store: skip, never crash
             continue
         ranks = {name: ranked.index(pid) + 1 for name, ranked in rankings.items() if pid in ranked}

@@ -304,10 +304,14 @@ class PassageStore:
             ids.update(res["ids"])
             offset += len(res["ids"])
 
-    def query(
+    def nearest(
         self, vector: np.ndarray, n: int, filters: SearchFilters
-    ) -> list[tuple[Passage, float]]:
-        """Nearest passages to `vector` passing `filters`, with cosine similarity."""
+    ) -> list[tuple[str, float]]:
+        """Ids of the passages nearest to `vector` passing `filters`, with cosine similarity.
+
+        Ids and distances only: the few passages a search shows are fetched after fusion, which
+        costs less than carrying every candidate's text and metadata out of Chroma.
+        """
         # No count() first: Chroma returns fewer rows when it has fewer, and counting costs
         # several milliseconds per query on a large store.
         res: Any = self._read(
@@ -315,17 +319,12 @@ class PassageStore:
                 query_embeddings=[vector.tolist()],
                 n_results=n,
                 where=chroma_where(filters),
-                include=["documents", "metadatas", "distances"],
+                include=["distances"],
             ),
-            {"ids": [[]], "documents": [[]], "metadatas": [[]], "distances": [[]]},
+            {"ids": [[]], "distances": [[]]},
         )
-        out: list[tuple[Passage, float]] = []
-        docs = (res["documents"] or [[]])[0]
-        metas = (res["metadatas"] or [[]])[0]
         dists = (res["distances"] or [[]])[0]
-        for pid, text, meta, dist in zip(res["ids"][0], docs, metas, dists, strict=False):
-            out.append((passage_from_record(pid, text or "", dict(meta or {})), 1.0 - float(dist)))
-        return out
+        return [(pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], dists, strict=False)]
 
 
 _NO_ROWS: Any = {"ids": [], "documents": [], "metadatas": []}

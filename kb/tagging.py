@@ -115,14 +115,26 @@ def compiled_rules(taxonomy: Taxonomy) -> tuple[CompiledTag, ...]:
     return tuple(_compile(t) for t in taxonomy.all_tags())
 
 
-def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
-    n = len(needle)
-    if n == 1:
-        return needle[0] in haystack
-    first = needle[0]
-    return any(
-        haystack[i] == first and haystack[i : i + n] == needle for i in range(len(haystack) - n + 1)
-    )
+class StemIndex:
+    """The stemmed words of a text with where each occurs, to find phrases without a scan."""
+
+    def __init__(self, words: tuple[str, ...]) -> None:
+        self.words = words
+        self.positions: dict[str, list[int]] = {}
+        for i, word in enumerate(words):
+            self.positions.setdefault(word, []).append(i)
+
+    def contains(self, phrase: tuple[str, ...]) -> bool:
+        """Whether `phrase` occurs as consecutive words."""
+        starts = self.positions.get(phrase[0])
+        if starts is None:
+            return False
+        n = len(phrase)
+        if n == 1:
+            return True
+        if any(word not in self.positions for word in phrase[1:]):
+            return False
+        return any(self.words[i : i + n] == phrase for i in starts)
 
 
 def _excerpt(match: str, limit: int = 80) -> str:
@@ -137,7 +149,9 @@ def _excerpt(match: str, limit: int = 80) -> str:
 def rule_tags(text: str, taxonomy: Taxonomy | None = None) -> list[Tag]:
     """Tags whose terms or patterns occur in `text`; the reason lists what matched."""
     taxonomy = taxonomy or load_taxonomy()
-    stemmed = {lang: tuple(stems(text, lang)) for lang in RULE_LANGS if lang in STEMMER_NAMES}
+    stemmed = {
+        lang: StemIndex(tuple(stems(text, lang))) for lang in RULE_LANGS if lang in STEMMER_NAMES
+    }
     sentences = sentences_of(text)
     speaks_of_effects = OUTCOME_CUES.search(text) is not None
     out: list[Tag] = []
@@ -146,7 +160,7 @@ def rule_tags(text: str, taxonomy: Taxonomy | None = None) -> list[Tag]:
             continue
         matched: list[str] = []
         for lang, pairs in compiled.phrases.items():
-            matched.extend(term for words, term in pairs if _contains(stemmed[lang], words))
+            matched.extend(term for words, term in pairs if stemmed[lang].contains(words))
         for pattern in compiled.patterns:
             found = pattern.search(text, sentences)
             if found:

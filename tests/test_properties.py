@@ -216,9 +216,9 @@ def test_a_removed_tag_no_longer_matches_a_tag_filter(store: PassageStore) -> No
     )  # fmt: skip
     store.upsert([tagged], VECTOR)
     wanted = SearchFilters(tags={"problem": ("coordination",)})
-    assert [p.id for p, _ in store.query(VECTOR[0], 5, wanted)] == [tagged.id]
+    assert [pid for pid, _ in store.nearest(VECTOR[0], 5, wanted)] == [tagged.id]
     store.update_tags([replace(tagged, tags=())])
-    assert store.query(VECTOR[0], 5, wanted) == []
+    assert store.nearest(VECTOR[0], 5, wanted) == []
     assert store.get([tagged.id])[0].tags == ()
 
 
