@@ -13,12 +13,18 @@ from bench.measure import emit
 def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
     from bench.bm25_bench import bm25_task
     from bench.encoders import encode_task
-    from bench.ingest_bench import ingest_task, reingest_process_task, stages_task
+    from bench.ingest_bench import (
+        ingest_into_task,
+        ingest_task,
+        reingest_process_task,
+        stages_task,
+    )
     from bench.search_bench import hnsw_task, search_task
     from bench.stores import store_task
 
     return {
         "ingest": ingest_task,
+        "ingest_into": ingest_into_task,
         "reingest": reingest_process_task,
         "stages": stages_task,
         "encode": encode_task,

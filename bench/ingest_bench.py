@@ -136,3 +136,36 @@ def _checked_texts(embedder: Any, passages: list[Any]) -> list[str]:
             text = p.text
         texts.append(text)
     return texts
+
+
+def ingest_into_task(args: dict[str, Any]) -> dict[str, Any]:
+    """One report ingested into a copy of a large store: what an ingest costs at that size.
+
+    The whole path runs: open the knowledge base, extract, chunk, embed, tag, write the
+    passages, then rebuild the BM25 index over every passage of the store (streamed from it).
+    """
+    import shutil
+
+    from ingest.pipeline import ingest_paths
+    from kb.knowledge import open_kb
+    from kb.tagging import default_tagger
+
+    home = Path(args["home"])
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.copytree(Path(args["source_home"]), home)
+    settings = bench_settings(home, args["backend"], args.get("threads"))
+    kb, open_s = timed(lambda: open_kb(settings))
+    paths = [Path(p) for p in args["paths"]]
+    report, run_s = timed(lambda: ingest_paths(kb, paths, tagger=default_tagger(kb)))
+    rss = peak_rss_mb()
+    passages = kb.store.count()
+    shutil.rmtree(home, ignore_errors=True)
+    return {
+        "size": int(args["size"]),
+        "passages_after": passages,
+        "added_passages": report.passages,
+        "failed": [f"{Path(p).name}: {why}" for p, why in report.failed],
+        "open_s": open_s,
+        "ingest_s": run_s,
+        "peak_rss_mb": rss,
+    }

@@ -11,9 +11,9 @@ from bench.measure import dir_mb, peak_rss_mb, timed
 from bench.synthetic import RECIPE, derive, load_real, manifest_for
 
 STAMP = "bench-store.json"
-VARIANT = "passages-m32"
-"""A vectors-only copy with denser HNSW links, to show what a store setting would buy."""
-VARIANT_HNSW = {"space": "cosine", "max_neighbors": 32, "ef_construction": 200}
+VARIANT = "passages-chroma-defaults"
+"""A vectors-only copy with Chroma's default HNSW links, to show what ClusterKB's settings buy."""
+VARIANT_HNSW = {"space": "cosine", "max_neighbors": 16, "ef_construction": 100, "ef_search": 100}
 
 
 def store_task(args: dict[str, Any]) -> dict[str, Any]:
@@ -21,7 +21,7 @@ def store_task(args: dict[str, Any]) -> dict[str, Any]:
     from kb.config import Settings
     from kb.lexical import LexicalIndex
     from kb.manifest import save_manifest
-    from kb.store import PassageStore
+    from kb.store import HNSW_CONFIGURATION, PassageStore
 
     home = Path(args["home"])
     size = int(args["size"])
@@ -33,6 +33,8 @@ def store_task(args: dict[str, Any]) -> dict[str, Any]:
         "seed": args["seed"],
         "real": args["fingerprint"],
         "recipe": RECIPE,
+        "hnsw": HNSW_CONFIGURATION,
+        "variant": VARIANT_HNSW,
     }
     stamp = home / STAMP
     reused = stamp.exists() and json.loads(stamp.read_text())["key"] == key
@@ -68,7 +70,7 @@ def store_task(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write_variant(store: Any, ids: list[str], vectors: Any) -> None:
-    """The same vectors in a collection with max_neighbors 32 and ef_construction 200."""
+    """The same vectors in a collection with Chroma's default HNSW settings."""
     collection = store.client.get_or_create_collection(
         VARIANT, embedding_function=None, configuration={"hnsw": VARIANT_HNSW}
     )

@@ -183,7 +183,7 @@ def _ingest_locked(
 
     if report.changed or rebuild or _lexical_stale(kb, manifest):
         progress.message("Updating the keyword index…")
-        kb.set_lexical(LexicalIndex.build(kb.store.get(sorted(manifest.passage_ids()))))
+        kb.set_lexical(LexicalIndex.build(kb.store.iter_get(sorted(manifest.passage_ids()))))
     report.seconds = time.perf_counter() - started
     return report
 

@@ -136,6 +136,6 @@ def repair(kb: KnowledgeBase) -> CheckReport:
             kb.store.update_tags(fixed)
             before.repaired.append(f"re-applied tag corrections to {len(fixed)} passages")
         committed = sorted(kb.manifest.passage_ids())
-        kb.set_lexical(LexicalIndex.build(kb.store.get(committed)))
+        kb.set_lexical(LexicalIndex.build(kb.store.iter_get(committed)))
         before.repaired.append(f"rebuilt the keyword index ({len(committed)} passages)")
     return before

@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import bm25s
 import numpy as np
+from bm25s.tokenization import Tokenized
 
 from kb.models import FACETS, Passage, SearchFilters
 from kb.textnorm import query_stems, stems
@@ -69,12 +71,22 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, passages: Iterable[Passage]) -> LexicalIndex:
-        items = sorted(passages, key=lambda p: p.id)
-        rows = [LexicalRow.of(p) for p in items]
-        if not items:
+        """Index `passages`, which may stream from the store: only each one's token ids and
+        filter fields are kept (4 bytes a token), so a rebuild over a large store does not
+        hold every passage's text in memory at once."""
+        vocab: dict[str, int] = {}
+        entries: list[tuple[str, LexicalRow, array[int]]] = []
+        for p in passages:
+            ids = array("I", [vocab.setdefault(t, len(vocab)) for t in passage_tokens(p)])
+            entries.append((p.id, LexicalRow.of(p), ids))
+        if not entries:
             return cls(None, [])
+        entries.sort(key=lambda entry: entry[0])
+        rows = [row for _, row, _ in entries]
+        token_ids = [ids for _, _, ids in entries]
+        del entries
         retriever = bm25s.BM25()
-        retriever.index([passage_tokens(p) for p in items], show_progress=False)
+        retriever.index(Tokenized(ids=token_ids, vocab=vocab), show_progress=False)
         return cls(retriever, rows)
 
     @property
