@@ -10,6 +10,7 @@ import yaml
 
 from ingest.filetypes import UnsupportedType
 from kb.models import Section
+from kb.yamlsafe import SAFE_LOADER
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (b"\xef\xbb\xbf", "utf-8"),
@@ -103,7 +104,7 @@ def split_front_matter(text: str) -> tuple[dict[str, object], str]:
         if line.rstrip() in {"---", "..."}:
             block = "\n".join(lines[1:index])
             try:
-                fields = yaml.safe_load(block) if block.strip() else {}
+                fields = yaml.load(block, Loader=SAFE_LOADER) if block.strip() else {}
             except yaml.YAMLError:
                 return {}, text
             if not isinstance(fields, dict):

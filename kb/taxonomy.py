@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from kb.models import FACETS
+from kb.yamlsafe import SAFE_LOADER
 
 TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
 
@@ -118,7 +119,7 @@ def parse_taxonomy(data: dict[str, Any]) -> Taxonomy:
 def load_taxonomy(path: Path = TAXONOMY_PATH) -> Taxonomy:
     """The taxonomy at `path` (cached per path)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise TaxonomyError(f"{path}: not valid YAML: {exc}") from exc
     return parse_taxonomy(data)
