@@ -183,7 +183,13 @@ def _ingest_locked(
 
     if report.changed or rebuild or _lexical_stale(kb, manifest):
         progress.message("Updating the keyword index…")
-        kb.set_lexical(LexicalIndex.build(kb.store.iter_get(sorted(manifest.passage_ids()))))
+        committed = sorted(manifest.passage_ids())
+        if rebuild:
+            kb.set_lexical(LexicalIndex.build(kb.store.iter_get(committed)))
+        else:
+            kb.set_lexical(
+                LexicalIndex.updated(kb.settings.bm25_path, committed, kb.store.iter_get)
+            )
     report.seconds = time.perf_counter() - started
     return report
 

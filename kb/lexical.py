@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from kb.models import FACETS, Passage, SearchFilters
 from kb.textnorm import query_stems, stems
 
 ROWS_FILE = "rows.json"
+TOKENS_FILE = "tokens.npz"
 LOAD_ATTEMPTS = 5
 
 
@@ -58,11 +59,14 @@ class LexicalIndex:
         retriever: bm25s.BM25 | None,
         rows: list[LexicalRow],
         allowed: np.ndarray | None = None,
+        tokens: TokenTable | Path | None = None,
     ) -> None:
         self.retriever = retriever
         self.rows = rows
         self._allowed = allowed
         """Rows a search may return (None: all); see `restricted`."""
+        self._tokens = tokens
+        """Each row's stems, or the saved file holding them (searches never need them)."""
         self._columns = {
             "country": np.array([r.country for r in rows], dtype=object),
             "lang": np.array([r.lang for r in rows], dtype=object),
@@ -75,19 +79,48 @@ class LexicalIndex:
         filter fields are kept (4 bytes a token), so a rebuild over a large store does not
         hold every passage's text in memory at once."""
         vocab: dict[str, int] = {}
-        entries: list[tuple[str, LexicalRow, array[int]]] = []
-        for p in passages:
-            ids = array("I", [vocab.setdefault(t, len(vocab)) for t in passage_tokens(p)])
-            entries.append((p.id, LexicalRow.of(p), ids))
-        if not entries:
+        return cls._from_rows(_tokenised(passages, vocab), vocab)
+
+    @classmethod
+    def updated(
+        cls,
+        saved_at: Path,
+        ids: Iterable[str],
+        fetch: Callable[[list[str]], Iterable[Passage]],
+    ) -> LexicalIndex:
+        """The index over `ids`, reusing the stems and filter fields the index saved at
+        `saved_at` holds; only passages new to it are fetched and stemmed.
+
+        Adding one report to a large store then costs BM25 statistics, not re-reading and
+        re-stemming every passage. Without a usable saved index, everything is fetched. Words
+        of removed passages stay in the vocabulary (scoring nothing) until a full `build`.
+        """
+        wanted = sorted(set(ids))
+        saved = _load_rows_and_tokens(saved_at)
+        if saved is None:
+            return cls.build(fetch(wanted))
+        rows, table = saved
+        vocab = {word: i for i, word in enumerate(table.words)}
+        position = {row.id: i for i, row in enumerate(rows)}
+        kept = [
+            (rows[position[pid]], table.row(position[pid])) for pid in wanted if pid in position
+        ]
+        new = [pid for pid in wanted if pid not in position]
+        return cls._from_rows([*kept, *_tokenised(fetch(new), vocab)], vocab)
+
+    @classmethod
+    def _from_rows(
+        cls, entries: Iterable[tuple[LexicalRow, array[int]]], vocab: dict[str, int]
+    ) -> LexicalIndex:
+        ordered = sorted(entries, key=lambda entry: entry[0].id)
+        if not ordered:
             return cls(None, [])
-        entries.sort(key=lambda entry: entry[0])
-        rows = [row for _, row, _ in entries]
-        token_ids = [ids for _, _, ids in entries]
-        del entries
+        rows = [row for row, _ in ordered]
+        token_ids = [ids for _, ids in ordered]
+        del ordered
         retriever = bm25s.BM25()
-        retriever.index(Tokenized(ids=token_ids, vocab=vocab), show_progress=False)
-        return cls(retriever, rows)
+        retriever.index(Tokenized(ids=token_ids, vocab=dict(vocab)), show_progress=False)
+        return cls(retriever, rows, tokens=TokenTable.of(token_ids, vocab))
 
     @property
     def ids(self) -> list[str]:
@@ -104,8 +137,10 @@ class LexicalIndex:
         """
         allowed = np.array([r.id in visible for r in self.rows], dtype=bool)
         if allowed.all():
-            return self if self._allowed is None else LexicalIndex(self.retriever, self.rows)
-        return LexicalIndex(self.retriever, self.rows, allowed)
+            if self._allowed is None:
+                return self
+            return LexicalIndex(self.retriever, self.rows, tokens=self._tokens)
+        return LexicalIndex(self.retriever, self.rows, allowed, tokens=self._tokens)
 
     def mask(self, filters: SearchFilters) -> np.ndarray | None:
         """Boolean row mask for `filters` (None when nothing is filtered)."""
@@ -149,7 +184,8 @@ class LexicalIndex:
     def with_passages(self, passages: Iterable[Passage]) -> LexicalIndex:
         """The same BM25 scores with the filterable fields of `passages` refreshed (tag edits)."""
         fresh = {p.id: LexicalRow.of(p) for p in passages}
-        return LexicalIndex(self.retriever, [fresh.get(r.id, r) for r in self.rows])
+        rows = [fresh.get(r.id, r) for r in self.rows]
+        return LexicalIndex(self.retriever, rows, tokens=self._tokens)
 
     def save(self, path: Path) -> None:
         """Write the index to `path` atomically (build beside it, then swap)."""
@@ -161,6 +197,7 @@ class LexicalIndex:
             self.retriever.save(str(tmp), show_progress=False)
         rows = [[r.id, r.doc_id, r.country, r.lang, r.tags] for r in self.rows]
         (tmp / ROWS_FILE).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        self._save_tokens(tmp / TOKENS_FILE)
         _fsync_dir(tmp)
         if path.exists():
             shutil.rmtree(old, ignore_errors=True)
@@ -168,6 +205,14 @@ class LexicalIndex:
         # Else a crash interrupted the last swap: `old` is what readers see until the next line.
         os.replace(tmp, path)
         shutil.rmtree(old, ignore_errors=True)
+
+    def _save_tokens(self, target: Path) -> None:
+        """Keep the stems beside the index (a later update reuses them); skipped if unknown."""
+        table = self._tokens
+        if isinstance(table, Path):
+            table = TokenTable.load(table, len(self.rows))
+        if table is not None:
+            table.save(target)
 
     @classmethod
     def load(cls, path: Path) -> LexicalIndex | None:
@@ -194,19 +239,15 @@ class LexicalIndex:
 
     @classmethod
     def _load_from(cls, path: Path) -> LexicalIndex | None:
-        rows_file = path / ROWS_FILE
-        if not rows_file.exists():
+        rows = _read_rows(path)
+        if rows is None:
             return None
-        rows = [
-            LexicalRow(i, d, c, lang, tags)
-            for i, d, c, lang, tags in json.loads(rows_file.read_text(encoding="utf-8"))
-        ]
         if not rows:
             return cls(None, [])
         retriever = bm25s.BM25.load(str(path), show_progress=False)
         if int(retriever.scores.get("num_docs", -1)) != len(rows):
             raise ValueError("keyword index rows and scores disagree")
-        return cls(retriever, rows)
+        return cls(retriever, rows, tokens=path / TOKENS_FILE)
 
 
 def _old(path: Path) -> Path:
@@ -238,3 +279,86 @@ def _fsync_dir(path: Path) -> None:
     for child in path.iterdir():
         with open(child, "rb") as fh:
             os.fsync(fh.fileno())
+
+
+def _read_rows(path: Path) -> list[LexicalRow] | None:
+    rows_file = path / ROWS_FILE
+    if not rows_file.exists():
+        return None
+    return [
+        LexicalRow(i, d, c, lang, tags)
+        for i, d, c, lang, tags in json.loads(rows_file.read_text(encoding="utf-8"))
+    ]
+
+
+def _tokenised(
+    passages: Iterable[Passage], vocab: dict[str, int]
+) -> Iterator[tuple[LexicalRow, array[int]]]:
+    """Each passage's filter fields and stems as ids into `vocab` (which grows as needed)."""
+    for p in passages:
+        ids = array("I", [vocab.setdefault(t, len(vocab)) for t in passage_tokens(p)])
+        yield LexicalRow.of(p), ids
+
+
+def _load_rows_and_tokens(path: Path) -> tuple[list[LexicalRow], TokenTable] | None:
+    """The rows and stems of the index saved at `path`, or None if either is missing."""
+    for _ in range(LOAD_ATTEMPTS):
+        source = path if path.exists() else _old(path)
+        before = _dir_identity(source)
+        if before is None:
+            return None
+        try:
+            rows = _read_rows(source)
+            table = TokenTable.load(source / TOKENS_FILE, len(rows)) if rows else None
+        except (OSError, ValueError, KeyError, EOFError):
+            rows, table = None, None
+        if before == _dir_identity(source):
+            return (rows, table) if rows and table is not None else None
+    return None
+
+
+@dataclass(frozen=True)
+class TokenTable:
+    """The stems of every row as ids into `words`, in one flat array (row i is
+    `flat[offsets[i]:offsets[i + 1]]`)."""
+
+    words: list[str]
+    offsets: np.ndarray
+    flat: np.ndarray
+
+    @classmethod
+    def of(cls, token_ids: list[array[int]], vocab: dict[str, int]) -> TokenTable:
+        words = [""] * len(vocab)
+        for word, i in vocab.items():
+            words[i] = word
+        lengths = np.fromiter((len(ids) for ids in token_ids), dtype=np.int64, count=len(token_ids))
+        offsets = np.zeros(len(token_ids) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        flat = np.empty(int(offsets[-1]), dtype=np.uint32)
+        for i, ids in enumerate(token_ids):
+            if len(ids):
+                flat[offsets[i] : offsets[i + 1]] = np.frombuffer(ids, dtype=np.uint32)
+        return cls(words, offsets, flat)
+
+    def row(self, i: int) -> array[int]:
+        return array("I", self.flat[self.offsets[i] : self.offsets[i + 1]].tobytes())
+
+    def save(self, target: Path) -> None:
+        # Stems never hold a newline: one UTF-8 blob keeps long words from padding every entry.
+        words = np.frombuffer("\n".join(self.words).encode("utf-8"), dtype=np.uint8)
+        with open(target, "wb") as fh:
+            np.savez(fh, offsets=self.offsets, flat=self.flat, words=words)
+
+    @classmethod
+    def load(cls, source: Path, rows: int) -> TokenTable | None:
+        """The table saved at `source`, or None when absent or not for `rows` rows."""
+        if not source.exists():
+            return None
+        with np.load(source, allow_pickle=False) as data:
+            offsets, flat = data["offsets"], data["flat"]
+            words = data["words"].tobytes().decode("utf-8").split("\n")
+        if len(offsets) != rows + 1 or int(offsets[-1]) != len(flat):
+            return None
+        if len(flat) and int(flat.max()) >= len(words):
+            return None
+        return cls(words, offsets, flat)
