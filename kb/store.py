@@ -27,13 +27,14 @@ class ModelMismatchError(StoreError):
     """The store was built with another embedding model."""
 
 
-# Denser links than Chroma's defaults (16 neighbours, ef_construction 100, ef_search 100): on
-# the 100k-passage benchmark store, top-10 recall against exact search rose from 0.61 to 0.96
-# for about 2 ms more per query and 2.6 ms more per passage written, against ~90 ms to encode
-# a passage (bench/RESULTS.md). Chroma fixes the links when a collection is created: a store
-# built with older settings keeps them until `clusterkb ingest --rebuild`.
+# Denser links than Chroma's defaults (16 neighbours, ef_construction 100, ef_search 100). On
+# the benchmark's 100k-passage store, top-10 recall against exact search was 0.61 with the
+# defaults, 0.96 with 64 neighbours and 0.998 with these, for about 5 ms more per query and
+# about 5 ms more per passage written, against ~85 ms to encode a passage (bench/RESULTS.md).
+# The links cost 1 KiB per passage in memory. Chroma fixes them when a collection is created:
+# a store built with older settings keeps them until `clusterkb ingest --rebuild`.
 HNSW_CONFIGURATION: dict[str, Any] = {
-    "hnsw": {"space": "cosine", "max_neighbors": 64, "ef_construction": 400, "ef_search": 400}
+    "hnsw": {"space": "cosine", "max_neighbors": 128, "ef_construction": 800, "ef_search": 400}
 }
 
 
