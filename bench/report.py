@@ -65,10 +65,9 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
 
 
 def pipeline_ratio(r: dict[str, Any]) -> float:
-    ing, st = r["ingest"], r["stages"]
-    pipeline = ing["passages"] / ing["first_s"]
-    encoder = st["passages"] / st["seconds"]["embed"]
-    return pipeline / encoder
+    """End-to-end passages/s ÷ the bare encoder's on the same texts, in the same process."""
+    ing = r["ingest"]
+    return ing["encoder_s"] / ing["first_s"]
 
 
 def render(r: dict[str, Any]) -> str:
@@ -118,7 +117,7 @@ def _ingest(r: dict[str, Any]) -> list[str]:
     ing, st, proc = r["ingest"], r["stages"], r["reingest_process"]
     secs = st["seconds"]
     total = sum(secs.values())
-    encoder_rate = st["passages"] / secs["embed"]
+    encoder_rate = ing["passages"] / ing["encoder_s"]
     pipe_rate = ing["passages"] / ing["first_s"]
     page_rate = ing["pages"] / ing["first_s"]
     lines = [
@@ -136,8 +135,12 @@ def _ingest(r: dict[str, Any]) -> list[str]:
         [
             ["passages/s", _f(pipe_rate, 2), _x(pipe_rate, encoder_rate)],
             ["pages/s", _f(page_rate, 2), "—"],
-            ["seconds", _f(ing["first_s"]), _x(ing["first_s"], secs["embed"])],
-            ["bare encoder passages/s (same passages)", _f(encoder_rate, 2), "1.00×"],
+            ["seconds", _f(ing["first_s"]), _x(ing["first_s"], ing["encoder_s"])],
+            [
+                "bare encoder passages/s (same texts, same process, right after the ingest)",
+                _f(encoder_rate, 2),
+                "1.00×",
+            ],
         ],
     )
     lines += [
