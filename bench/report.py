@@ -65,9 +65,9 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
 
 
 def pipeline_ratio(r: dict[str, Any]) -> float:
-    """End-to-end passages/s ÷ the bare encoder's on the same texts, in the same process."""
+    """End-to-end passages/s ÷ the bare encoder's on the same batches in the same run."""
     ing = r["ingest"]
-    return ing["encoder_s"] / ing["first_s"]
+    return ing["encoder_in_ingest_s"] / ing["first_s"]
 
 
 def render(r: dict[str, Any]) -> str:
@@ -117,7 +117,8 @@ def _ingest(r: dict[str, Any]) -> list[str]:
     ing, st, proc = r["ingest"], r["stages"], r["reingest_process"]
     secs = st["seconds"]
     total = sum(secs.values())
-    encoder_rate = ing["passages"] / ing["encoder_s"]
+    encoder_rate = ing["passages"] / ing["encoder_in_ingest_s"]
+    again_rate = ing["passages"] / ing["encoder_s"]
     pipe_rate = ing["passages"] / ing["first_s"]
     page_rate = ing["pages"] / ing["first_s"]
     lines = [
@@ -135,11 +136,16 @@ def _ingest(r: dict[str, Any]) -> list[str]:
         [
             ["passages/s", _f(pipe_rate, 2), _x(pipe_rate, encoder_rate)],
             ["pages/s", _f(page_rate, 2), "—"],
-            ["seconds", _f(ing["first_s"]), _x(ing["first_s"], ing["encoder_s"])],
+            ["seconds", _f(ing["first_s"]), _x(ing["first_s"], ing["encoder_in_ingest_s"])],
             [
-                "bare encoder passages/s (same texts, same process, right after the ingest)",
+                "bare encoder passages/s: its own calls within this ingest (baseline)",
                 _f(encoder_rate, 2),
                 "1.00×",
+            ],
+            [
+                "bare encoder passages/s: the same texts again right after (load drift check)",
+                _f(again_rate, 2),
+                _x(again_rate, encoder_rate),
             ],
         ],
     )
