@@ -28,9 +28,9 @@ class ModelMismatchError(StoreError):
 
 
 # Denser links than Chroma's defaults (16 neighbours, ef_construction 100, ef_search 100). On
-# the benchmark's 100k-passage store, top-10 recall against exact search was 0.61 with the
-# defaults, 0.96 with 64 neighbours and 0.998 with these, for about 5 ms more per query and
-# about 5 ms more per passage written, against ~85 ms to encode a passage (bench/RESULTS.md).
+# the benchmark's 100k-passage store, top-10 recall against exact search was 0.65 with the
+# defaults, 0.96 with 64 neighbours and 0.999 with these, for about 4 ms more per query and
+# about 6 ms more per passage written, against ~90 ms to encode a passage (bench/RESULTS.md).
 # The links cost 1 KiB per passage in memory. Chroma fixes them when a collection is created:
 # a store built with older settings keeps them until `clusterkb ingest --rebuild`.
 HNSW_CONFIGURATION: dict[str, Any] = {
