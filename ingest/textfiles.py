@@ -12,6 +12,16 @@ from ingest.filetypes import UnsupportedType
 from kb.models import Section
 from kb.yamlsafe import SAFE_LOADER
 
+
+def _parse_front_matter(block: str) -> object:
+    """YAML by the fast C loader; what it refuses (e.g. an escaped lone surrogate, which the
+    Python loader reads and the text cleaning later drops) gets a second try in Python."""
+    try:
+        return yaml.load(block, Loader=SAFE_LOADER)
+    except yaml.YAMLError:
+        return yaml.safe_load(block)
+
+
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (b"\xef\xbb\xbf", "utf-8"),
     (b"\xff\xfe\x00\x00", "utf-32-le"),
@@ -104,7 +114,7 @@ def split_front_matter(text: str) -> tuple[dict[str, object], str]:
         if line.rstrip() in {"---", "..."}:
             block = "\n".join(lines[1:index])
             try:
-                fields = yaml.load(block, Loader=SAFE_LOADER) if block.strip() else {}
+                fields = _parse_front_matter(block) if block.strip() else {}
             except yaml.YAMLError:
                 return {}, text
             if not isinstance(fields, dict):
