@@ -16,6 +16,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import bm25s
 import numpy as np
@@ -26,6 +27,7 @@ from kb.textnorm import query_stems, stems
 
 ROWS_FILE = "rows.json"
 TOKENS_FILE = "tokens.npz"
+T = TypeVar("T")
 LOAD_ATTEMPTS = 5
 
 
@@ -221,21 +223,7 @@ class LexicalIndex:
         Never renames anything: readers run beside the writer, and a reader's rename could
         collide with the writer's swap.
         """
-        for _ in range(LOAD_ATTEMPTS):
-            # `path` is missing only between the two renames of `save` (or after a crash there).
-            source = path if path.exists() else _old(path)
-            before = _dir_identity(source)
-            if before is None:
-                if path.exists():
-                    continue  # swapped in the meantime
-                return None
-            try:
-                index = cls._load_from(source)
-            except (OSError, ValueError, KeyError, EOFError):
-                index = None  # swapped out while being read, or damaged (`check` says so)
-            if before == _dir_identity(source):
-                return index
-        return None
+        return _read_saved(path, cls._load_from)
 
     @classmethod
     def _load_from(cls, path: Path) -> LexicalIndex | None:
@@ -300,21 +288,35 @@ def _tokenised(
         yield LexicalRow.of(p), ids
 
 
-def _load_rows_and_tokens(path: Path) -> tuple[list[LexicalRow], TokenTable] | None:
-    """The rows and stems of the index saved at `path`, or None if either is missing."""
+def _read_saved(path: Path, read: Callable[[Path], T | None]) -> T | None:
+    """`read` on the folder of the index saved at `path`, again if a writer swapped it
+    meanwhile; None when there is none (or only a half-written or damaged one)."""
     for _ in range(LOAD_ATTEMPTS):
+        # `path` is missing only between the two renames of `save` (or after a crash there).
         source = path if path.exists() else _old(path)
         before = _dir_identity(source)
         if before is None:
+            if path.exists():
+                continue  # swapped in the meantime
             return None
         try:
-            rows = _read_rows(source)
-            table = TokenTable.load(source / TOKENS_FILE, len(rows)) if rows else None
+            value = read(source)
         except (OSError, ValueError, KeyError, EOFError):
-            rows, table = None, None
+            value = None  # swapped out while being read, or damaged (`check` says so)
         if before == _dir_identity(source):
-            return (rows, table) if rows and table is not None else None
+            return value
     return None
+
+
+def _rows_and_tokens(folder: Path) -> tuple[list[LexicalRow], TokenTable] | None:
+    rows = _read_rows(folder)
+    table = TokenTable.load(folder / TOKENS_FILE, len(rows)) if rows else None
+    return (rows, table) if rows and table is not None else None
+
+
+def _load_rows_and_tokens(path: Path) -> tuple[list[LexicalRow], TokenTable] | None:
+    """The rows and stems of the index saved at `path`, or None if either is missing."""
+    return _read_saved(path, _rows_and_tokens)
 
 
 @dataclass(frozen=True)
