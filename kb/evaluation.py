@@ -185,7 +185,8 @@ def evaluate(
                         "id": r.query.id,
                         "query": r.query.query,
                         "expected": list(r.expected),
-                        "got": list(r.ranked_docs[:k]),
+                        # The documents of the first k hits, the ones recall@k looks at.
+                        "got": list(dict.fromkeys(r.hit_docs[:k])),
                         "first_relevant_rank": rank,
                     }
                 )
