@@ -609,6 +609,10 @@ def serve(
         "true",
         "--browser.gatherUsageStats",
         "false",
+        # A named address: headless Streamlit otherwise asks a web service for the machine's
+        # public IP at every start, just to print it.
+        "--browser.serverAddress",
+        "localhost",
     ]
     console.print(f"Starting the app on http://localhost:{port}")
     os.execv(sys.executable, command) if os.name == "posix" else subprocess.run(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,14 +18,9 @@ from kb.models import SearchFilters
 from kb.search import search
 from kb.store import PassageStore
 from tests.conftest import HashingEmbedder, settings_for
+from tests.helpers.net import free_port
 
 CHROMA = Path(sys.executable).with_name("chroma")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
