@@ -39,7 +39,7 @@ def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
 def idle_task(args: dict[str, Any]) -> dict[str, Any]:
     """Baseline memory: a process that only loads the encoder."""
     from bench.measure import peak_rss_mb
-    from kb.embedding import get_embedder
+    from kb.encoders import get_embedder
 
     get_embedder(args["backend"], args.get("threads"))
     return {"peak_rss_mb": peak_rss_mb()}

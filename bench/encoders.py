@@ -27,7 +27,7 @@ def thread_env(threads: int) -> dict[str, str]:
 
 def encode_task(args: dict[str, Any]) -> dict[str, Any]:
     """Load one backend with `threads`, warm it up, then encode the texts in pipeline batches."""
-    from kb.embedding import get_embedder
+    from kb.encoders import get_embedder
 
     threads = int(args["threads"])
     texts: list[str] = json.loads(Path(args["texts"]).read_text(encoding="utf-8"))

@@ -25,8 +25,8 @@ def bench_settings(home: Path, backend: str, threads: int | None) -> Settings:
 def ingest_task(args: dict[str, Any]) -> dict[str, Any]:
     """The pipeline as `clusterkb ingest` runs it; then the same paths again, unchanged."""
     from ingest.pipeline import ingest_paths
-    from kb.knowledge import open_kb
-    from kb.tagging import default_tagger
+    from kb.storage.knowledge import open_kb
+    from kb.tags.tagger import default_tagger
 
     settings = bench_settings(Path(args["home"]), args["backend"], args.get("threads"))
     paths = [Path(p) for p in args["paths"]]
@@ -86,8 +86,8 @@ def _bare_encoder_seconds(kb: Any) -> float:
 def reingest_process_task(args: dict[str, Any]) -> dict[str, Any]:
     """A fresh process re-ingesting an unchanged knowledge base (imports and model load too)."""
     from ingest.pipeline import ingest_paths
-    from kb.knowledge import open_kb
-    from kb.tagging import default_tagger
+    from kb.storage.knowledge import open_kb
+    from kb.tags.tagger import default_tagger
 
     settings = bench_settings(Path(args["home"]), args["backend"], args.get("threads"))
     kb, open_s = timed(lambda: open_kb(settings))
@@ -101,11 +101,11 @@ def stages_task(args: dict[str, Any]) -> dict[str, Any]:
 
     Also saves the real passages and vectors, the seed of the synthetic stores.
     """
+    from ingest.chunking import chunk_document, embedding_text
     from ingest.loaders import iter_files, load_document
-    from kb.chunking import chunk_document, embedding_text
-    from kb.knowledge import open_kb
-    from kb.lexical import LexicalIndex
-    from kb.tagging import default_tagger
+    from kb.storage.keyword_index import LexicalIndex
+    from kb.storage.knowledge import open_kb
+    from kb.tags.tagger import default_tagger
 
     settings = bench_settings(Path(args["home"]), args["backend"], args.get("threads"))
     kb = open_kb(settings)
@@ -163,7 +163,7 @@ def stages_task(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _checked_texts(embedder: Any, passages: list[Any]) -> list[str]:
-    from kb.chunking import embedding_text
+    from ingest.chunking import embedding_text
 
     texts = []
     for p in passages:
@@ -183,8 +183,8 @@ def ingest_into_task(args: dict[str, Any]) -> dict[str, Any]:
     import shutil
 
     from ingest.pipeline import ingest_paths
-    from kb.knowledge import open_kb
-    from kb.tagging import default_tagger
+    from kb.storage.knowledge import open_kb
+    from kb.tags.tagger import default_tagger
 
     home = Path(args["home"])
     shutil.rmtree(home, ignore_errors=True)

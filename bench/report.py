@@ -287,7 +287,7 @@ def _encoders(r: dict[str, Any]) -> list[str]:
 def _search_rows(s: dict[str, Any], exact: bool) -> list[list[str]]:
     dense = s["dense_only"]["p50"]
     rows = [
-        ["hybrid `kb.search.search` (encode + Chroma + BM25 + fusion)", "hybrid"],
+        ["hybrid `kb.retrieval.search.search` (encode + Chroma + BM25 + fusion)", "hybrid"],
         ["dense only: encode + one Chroma query (50 candidates)", "dense_only"],
         ["query encoding alone", "encode"],
         ["Chroma query, precomputed vector, top 10", "chroma_vector"],
@@ -445,8 +445,8 @@ def _bm25(r: dict[str, Any]) -> list[str]:
     return [
         "## BM25: bm25s against rank-bm25",
         "",
-        "Same stemmed tokens (`kb.lexical.passage_tokens`, `kb.textnorm.query_stems`) for "
-        "both; bm25s defaults (Lucene IDF, k1=1.5, b=0.75) against `rank_bm25.BM25Okapi` "
+        "Same stemmed tokens (`kb.storage.keyword_index.passage_tokens`, "
+        "`kb.textnorm.query_stems`) for both; bm25s defaults (Lucene IDF, k1=1.5, b=0.75) against `rank_bm25.BM25Okapi` "
         "(k1=1.5, b=0.75, ε=0.25). Tokenising is timed apart and excluded.",
         "",
         *_table(["size", "operation", "bm25s ms", "rank-bm25 ms", "rank-bm25 ÷ bm25s"], rows),
@@ -593,8 +593,8 @@ def _method(r: dict[str, Any]) -> list[str]:
         f"swapped with its right neighbour with probability {SWAP_P}; metadata and tags are "
         f"that passage's. Documents of {DOC_SIZE} derived passages. Written with "
         "`PassageStore.upsert`, `LexicalIndex.build(...).save(...)` and a manifest listing "
-        "every passage, so `kb.search.search` treats them as committed. (Real vector + small "
-        "noise makes each real passage the hub of a star of copies, on which Chroma's HNSW "
+        "every passage, so `kb.retrieval.search.search` treats them as committed. "
+        "(Real vector + small noise makes each real passage the hub of a star of copies, on which Chroma's HNSW "
         "leaves many copies unreachable: in a side test with 30k passages and queries near "
         "real passages, recall@10 was 0.84 for such stars against 0.98 for blends.)",
         "- The query path is real: query encoding, Chroma HNSW (cosine), bm25s, fusion, the "
@@ -610,7 +610,7 @@ def _method(r: dict[str, Any]) -> list[str]:
         "its own. Times are wall-clock (`time.perf_counter`).",
         "- Stage timings call the stage functions directly (`load_document`, "
         "`chunk_document`, the encoder-limit check, `embedder.embed_passages` in batches of "
-        "32, `kb.tagging.default_tagger`, `PassageStore.upsert`, `LexicalIndex.build+save`); "
+        "32, `kb.tags.tagger.default_tagger`, `PassageStore.upsert`, `LexicalIndex.build+save`); "
         "end-to-end is `ingest.pipeline.ingest_paths` in another process on the same files.",
         "",
     ]

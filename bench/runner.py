@@ -63,7 +63,7 @@ def ingest_paths(opts: Options) -> list[Path]:
 
 def load_queries(limit: int) -> list[str]:
     """The labelled queries of `clusterkb eval`, Spanish and English interleaved."""
-    from kb.evaluation import load_queries as load
+    from kb.evaluation.retrieval import load_queries as load
 
     labelled = load(REPO / "corpus" / "eval" / "queries.yaml")
     by_lang: dict[str, list[str]] = {}
@@ -85,7 +85,7 @@ def _fingerprint(real_dir: Path) -> str:
 def _encoder_texts(real_dir: Path, count: int, target: Path) -> int:
     """An even sample of the real embedding texts, shared by every encoder run."""
     from bench.synthetic import load_real
-    from kb.chunking import embedding_text
+    from ingest.chunking import embedding_text
 
     passages, _ = load_real(real_dir)
     step = max(1, len(passages) // max(count, 1))

@@ -15,9 +15,9 @@ TOP = 10
 def search_task(args: dict[str, Any]) -> dict[str, Any]:
     """Latencies over `rounds` passes of the queries, in one process (its peak RSS too)."""
     from kb.config import Settings
-    from kb.knowledge import open_kb
     from kb.models import SearchFilters
-    from kb.search import search
+    from kb.retrieval.search import search
+    from kb.storage.knowledge import open_kb
 
     settings = Settings(
         home=Path(args["home"]),

@@ -19,9 +19,9 @@ VARIANT_HNSW = {"space": "cosine", "max_neighbors": 16, "ef_construction": 100, 
 def store_task(args: dict[str, Any]) -> dict[str, Any]:
     """Build (or reuse) the store of `size` passages at `home`; always rebuild and time BM25."""
     from kb.config import Settings
-    from kb.lexical import LexicalIndex
-    from kb.manifest import save_manifest
-    from kb.store import HNSW_CONFIGURATION, PassageStore
+    from kb.storage.keyword_index import LexicalIndex
+    from kb.storage.manifest import save_manifest
+    from kb.storage.vectors import HNSW_CONFIGURATION, PassageStore
 
     home = Path(args["home"])
     size = int(args["size"])

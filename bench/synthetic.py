@@ -107,7 +107,7 @@ def derive(
 
 def manifest_for(passages: list[Passage]) -> Any:
     """A manifest committing every passage, one record per (real or synthetic) document."""
-    from kb.manifest import DocRecord, Manifest
+    from kb.storage.manifest import DocRecord, Manifest
 
     now = datetime.now(UTC).isoformat(timespec="seconds")
     records: dict[str, DocRecord] = {}

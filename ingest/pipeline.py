@@ -19,15 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.chunking import chunk_document, embedding_text
 from ingest.errors import IngestError
 from ingest.loaders import iter_files, load_document
-from kb.chunking import chunk_document, embedding_text
-from kb.corrections import apply_corrections, load_corrections, relevant
-from kb.knowledge import KnowledgeBase
-from kb.lexical import LexicalIndex
-from kb.lock import writer_lock
-from kb.manifest import DocRecord, Manifest, load_manifest
 from kb.models import Document, Passage
+from kb.storage.corrections import apply_corrections, load_corrections, relevant
+from kb.storage.keyword_index import LexicalIndex
+from kb.storage.knowledge import KnowledgeBase
+from kb.storage.lock import writer_lock
+from kb.storage.manifest import DocRecord, Manifest, load_manifest
 
 Tagger = Callable[[list[Passage], np.ndarray], list[Passage]]
 

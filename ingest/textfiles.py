@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import yaml
 
 from ingest.filetypes import UnsupportedType
+from kb.files import SAFE_LOADER
 from kb.models import Section
-from kb.yamlsafe import SAFE_LOADER
 
 
 def _parse_front_matter(block: str) -> object:

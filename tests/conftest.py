@@ -14,8 +14,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from kb.config import Settings  # noqa: E402
-from kb.knowledge import KnowledgeBase, open_kb  # noqa: E402
-from kb.store import PassageStore  # noqa: E402
+from kb.storage.knowledge import KnowledgeBase, open_kb  # noqa: E402
+from kb.storage.vectors import PassageStore  # noqa: E402
 from kb.textnorm import words  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ country without passages as such.
 
 Downloads: AppTest does not keep a download button's bytes, so the tests check the preview
 the page shows and the bytes of the same export function the buttons call
-(`kb.ui.briefs.export_bytes`); the real download is exercised in `tests/test_browser.py`.
+(`clusterkb.app.briefs.export_bytes`); the real download is exercised in `tests/test_browser.py`.
 Uploads: AppTest drives `st.file_uploader` itself, so the upload test goes through the page.
 """
 
@@ -22,20 +22,19 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
+from clusterkb.app.briefs import compose_brief, export_bytes
+from clusterkb.app.evidence_chart import heatmap, selected_cell
+from clusterkb.app.i18n import EN, ES
+from clusterkb.app.uploads import UploadRejected, save_upload, stored_name
 from ingest.pipeline import ingest_paths
-from kb.brief import list_briefs
+from kb.briefs.brief import list_briefs
 from kb.config import Settings
-from kb.evidence_map import build_map
-from kb.knowledge import KnowledgeBase, open_kb
-from kb.tagging import default_tagger
-from kb.taxonomy import load_taxonomy
-from kb.ui.briefs import compose_brief, export_bytes
-from kb.ui.evidence_chart import heatmap, selected_cell
-from kb.ui.i18n import EN, ES
-from kb.ui.uploads import UploadRejected, save_upload, stored_name
+from kb.retrieval.evidence_map import build_map
+from kb.storage.knowledge import KnowledgeBase, open_kb
+from kb.tags.tagger import default_tagger
+from kb.tags.taxonomy import load_taxonomy
 
 pytestmark = pytest.mark.slow
 
@@ -58,23 +57,6 @@ muestran una falta de coordinación entre las instituciones públicas. **negrita
 [enlace](javascript:alert('link')) no deben formatearse.
 """
 RAW_HTML = re.compile(r"(?<!\\)<\s*(script|img)", re.IGNORECASE)
-
-
-@pytest.fixture(autouse=True)
-def navigation_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run every AppTest run through `app.py`, as a live server does.
-
-    A live server drops the old `pages/`-folder mode for good once a session has called
-    `st.navigation`; AppTest turns it back on before each run (the folder exists), which
-    would run a page file without `app.py` (no sidebar, no language switch).
-    """
-    original = PagesManager.__init__
-
-    def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 def build(home: Path, paths: list[Path]) -> KnowledgeBase:
@@ -118,7 +100,7 @@ def new_app() -> AppTest:
 
 
 def on_page(at: AppTest, page: str) -> AppTest:
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"clusterkb/app/views/{page}.py").run()
     assert not at.exception, at.exception
     return at
 

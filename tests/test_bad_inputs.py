@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import IngestReport, ingest_paths
-from kb.check import check
-from kb.knowledge import KnowledgeBase
-from kb.search import search
-from kb.store import PassageStore
+from kb.retrieval.search import search
+from kb.storage.check import check
+from kb.storage.knowledge import KnowledgeBase
+from kb.storage.vectors import PassageStore
 from tests.conftest import HashingEmbedder, settings_for
 from tests.docs_factory import (
     ES_TEXT,

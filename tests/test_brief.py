@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from ingest.pipeline import ingest_paths
-from kb.brief import (
+from kb.briefs.brief import (
     BriefError,
     add_item,
     brief_gaps,
@@ -28,14 +28,14 @@ from kb.brief import (
     save_brief,
     set_note,
 )
-from kb.brief_render import BriefDocument, Quotation, compose
-from kb.export_docx import to_docx
-from kb.export_md import to_markdown
-from kb.export_pdf import to_pdf
-from kb.knowledge import KnowledgeBase
+from kb.briefs.compose import BriefDocument, Quotation, compose
+from kb.briefs.export_docx import to_docx
+from kb.briefs.export_markdown import to_markdown
+from kb.briefs.export_pdf import to_pdf
 from kb.models import Passage, SearchFilters, Tag
-from kb.tagging import Tagger
-from kb.taxonomy import load_taxonomy
+from kb.storage.knowledge import KnowledgeBase
+from kb.tags.tagger import Tagger
+from kb.tags.taxonomy import load_taxonomy
 
 ACCENTED = (
     "La falta de coordinación entre agencias públicas retrasó los programas. "
@@ -332,8 +332,8 @@ def test_draft_brief_cites_the_best_passages(small_kb: KnowledgeBase, tmp_path: 
 def test_cli_drafts_edits_and_exports(
     small_kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import kb.cli_brief as cli_brief
-    from kb.cli import app
+    import clusterkb.cli.briefs as cli_brief
+    from clusterkb.cli.main import app
     from kb.config import get_settings
 
     monkeypatch.setenv("CLUSTERKB_HOME", str(small_kb.settings.home))

@@ -20,8 +20,8 @@ import pytest
 
 from ingest.pipeline import ingest_paths
 from kb.config import Settings
-from kb.knowledge import KnowledgeBase, open_kb
-from kb.tagging import default_tagger
+from kb.storage.knowledge import KnowledgeBase, open_kb
+from kb.tags.tagger import default_tagger
 from tests.helpers.net import free_port, wait_healthy
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from kb.chunking import chunk_document, embedding_text
-from kb.embedding import get_embedder
+from ingest.chunking import chunk_document, embedding_text
+from kb.encoders import get_embedder
 from kb.models import Document, DocumentMeta, Page, Section
 
 META = DocumentMeta("informe", "Informe", "Chile", "Fuente", 2010, "es", "informe.md", "ab" * 32)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kb.cli import app
+from clusterkb.cli.main import app
 from kb.config import get_settings
 
 HIT_FIELDS = {

@@ -7,9 +7,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ingest.pipeline import ingest_paths
-from kb.compare import compare
-from kb.knowledge import KnowledgeBase
-from kb.tagging import default_tagger
+from kb.retrieval.compare import compare
+from kb.storage.knowledge import KnowledgeBase
+from kb.tags.tagger import default_tagger
 
 REPORTS = {
     "chile.md": ("Chile", "Falta de coordinación entre instituciones públicas que financian."),
@@ -57,12 +57,12 @@ def test_cli_accepts_spanish_country_names(
 ) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    import kb.cli
+    import clusterkb.cli.main
 
     build(fake_kb, tmp_path)
-    monkeypatch.setattr(kb.cli, "_open_kb", lambda allow_model_change=False: fake_kb)
+    monkeypatch.setattr(clusterkb.cli.main, "_open_kb", lambda allow_model_change=False: fake_kb)
     out = CliRunner().invoke(
-        kb.cli.app, ["compare", "coordinación", "--countries", "Brasil,Perú", "--json"]
+        clusterkb.cli.main.app, ["compare", "coordinación", "--countries", "Brasil,Perú", "--json"]
     )
     assert out.exit_code == 0, out.output
     columns = json.loads(out.stdout)["countries"]

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import IngestReport, ingest_paths
-from kb.corrections import load_corrections
-from kb.knowledge import KnowledgeBase
 from kb.models import Passage, SearchFilters
-from kb.search import search
-from kb.tag_edit import TagEditError, correct_tags, corrections_for
-from kb.tagging import default_tagger
+from kb.retrieval.search import search
+from kb.storage.corrections import load_corrections
+from kb.storage.knowledge import KnowledgeBase
+from kb.tags.edit import TagEditError, correct_tags, corrections_for
+from kb.tags.tagger import default_tagger
 
 CONTEXT = "El programa de clústers forestales comenzó en {year} en la región del Biobío."
 TARGET = (

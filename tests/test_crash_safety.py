@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from clusterkb.cli.main import app
 from ingest.pipeline import ingest_paths
-from kb.check import check, repair
-from kb.cli import app
 from kb.config import get_settings
-from kb.corrections import load_corrections
-from kb.knowledge import KnowledgeBase
-from kb.search import MODES, search
+from kb.retrieval.search import MODES, search
+from kb.storage.check import check, repair
+from kb.storage.corrections import load_corrections
+from kb.storage.knowledge import KnowledgeBase
 from tests.helpers import child
 from tests.helpers.cli import point_cli_at
 from tests.helpers.reports import MARKERS, write_report

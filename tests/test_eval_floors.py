@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kb.cli import app
+from clusterkb.cli.main import app
 from kb.config import get_settings
 
 # (query language, document languages searched) -> (recall@5 floor, MRR floor)
@@ -54,7 +54,7 @@ def test_hybrid_search_meets_the_floors(
 
 
 def test_labelled_queries_are_half_spanish_half_english() -> None:
-    from kb.evaluation import load_queries
+    from kb.evaluation.retrieval import load_queries
 
     queries = load_queries(Path(__file__).resolve().parents[1] / "corpus/eval/queries.yaml")
     langs = [q.lang for q in queries]

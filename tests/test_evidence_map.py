@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import ingest_paths
-from kb.evidence_map import build_map
-from kb.knowledge import KnowledgeBase
-from kb.lexical import LexicalRow
 from kb.models import SearchFilters
-from kb.search import search
-from kb.tagging import default_tagger
-from kb.taxonomy import load_taxonomy
+from kb.retrieval.evidence_map import build_map
+from kb.retrieval.search import search
+from kb.storage.keyword_index import LexicalRow
+from kb.storage.knowledge import KnowledgeBase
+from kb.tags.tagger import default_tagger
+from kb.tags.taxonomy import load_taxonomy
 
 TAXONOMY = load_taxonomy()
 ROWS = [

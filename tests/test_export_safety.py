@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from pypdf import PdfReader
 
-from kb.brief_render import (
+from kb.briefs.compose import (
     BriefDocument,
     Note,
     Paragraph,
@@ -24,9 +24,9 @@ from kb.brief_render import (
     Subheading,
     strip_control,
 )
-from kb.export_docx import to_docx
-from kb.export_md import to_markdown
-from kb.export_pdf import to_pdf
+from kb.briefs.export_docx import to_docx
+from kb.briefs.export_markdown import to_markdown
+from kb.briefs.export_pdf import to_pdf
 from tests.helpers.fuzz import fuzz
 
 SNIPPETS = [

@@ -1,4 +1,4 @@
-from kb.fusion import reciprocal_rank_fusion
+from kb.retrieval.fusion import reciprocal_rank_fusion
 
 
 def test_passage_ranked_well_by_both_rankers_comes_first() -> None:

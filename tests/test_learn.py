@@ -12,11 +12,8 @@ from conftest import REPO, HashingEmbedder, settings_for
 from typer.testing import CliRunner
 
 from ingest.pipeline import ingest_paths
-from kb.knowledge import KnowledgeBase
-from kb.learn import LEARNING_PATH, LearningPathError, build_path, load_path, parse_path
-from kb.lexical import LexicalRow
-from kb.models import Passage, Tag
-from kb.quiz import (
+from kb.learning.path import LEARNING_PATH, LearningPathError, build_path, load_path, parse_path
+from kb.learning.quiz import (
     KIND_INSTRUMENT_GOAL,
     KIND_PASSAGE_PROBLEM,
     KIND_PROBLEM_COUNTRY,
@@ -30,9 +27,12 @@ from kb.quiz import (
     quiz_from_kb,
     score,
 )
-from kb.store import PassageStore
-from kb.tagging import default_tagger
-from kb.taxonomy import load_taxonomy
+from kb.models import Passage, Tag
+from kb.storage.keyword_index import LexicalRow
+from kb.storage.knowledge import KnowledgeBase
+from kb.storage.vectors import PassageStore
+from kb.tags.tagger import default_tagger
+from kb.tags.taxonomy import load_taxonomy
 
 CASE_COUNTRIES = ("Argentina", "Brazil", "Chile", "El Salvador")
 
@@ -246,7 +246,7 @@ def test_score_counts_right_answers_among_those_given() -> None:
 
 
 def test_interactive_loop_reads_answers_and_reveals_sources(corpus_kb: KnowledgeBase) -> None:
-    from kb.cli_learn import run_quiz
+    from clusterkb.cli.learn import run_quiz
 
     questions = quiz_from_kb(corpus_kb, n=3, seed=9)
     answers = io.StringIO(f"x\n{questions[0].answer + 1}\n{(questions[1].answer + 1) % 4 + 1}\n")
@@ -268,10 +268,10 @@ def test_interactive_loop_reads_answers_and_reveals_sources(corpus_kb: Knowledge
 def test_quiz_command_scores_answers_from_stdin(
     corpus_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import kb.cli
-    from kb.cli import app
+    import clusterkb.cli.main
+    from clusterkb.cli.main import app
 
-    monkeypatch.setattr(kb.cli, "_open_kb", lambda allow_model_change=False: corpus_kb)
+    monkeypatch.setattr(clusterkb.cli.main, "_open_kb", lambda allow_model_change=False: corpus_kb)
     questions = quiz_from_kb(corpus_kb, n=3, seed=11, lang="en")
     right = [q.answer + 1 for q in questions]
     stdin = f"{right[0]}\n{right[1] % 4 + 1}\n{right[2]}\n"
@@ -294,10 +294,10 @@ def test_quiz_command_scores_answers_from_stdin(
 def test_path_command_prints_steps_with_citations(
     corpus_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import kb.cli
-    from kb.cli import app
+    import clusterkb.cli.main
+    from clusterkb.cli.main import app
 
-    monkeypatch.setattr(kb.cli, "_open_kb", lambda allow_model_change=False: corpus_kb)
+    monkeypatch.setattr(clusterkb.cli.main, "_open_kb", lambda allow_model_change=False: corpus_kb)
     result = CliRunner().invoke(app, ["learn", "path", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "1. Concepts and definitions" in result.output

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb.lexical import LexicalIndex
 from kb.models import Passage, SearchFilters, Tag
+from kb.storage.keyword_index import LexicalIndex
 from kb.textnorm import query_stems
 
 

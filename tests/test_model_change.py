@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import ingest_paths
-from kb.knowledge import KnowledgeBase
-from kb.store import ModelMismatchError, PassageStore
+from kb.storage.knowledge import KnowledgeBase
+from kb.storage.vectors import ModelMismatchError, PassageStore
 from tests.conftest import HashingEmbedder
 
 

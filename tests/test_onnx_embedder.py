@@ -8,8 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb.embedding import Embedder, get_embedder
-from kb.onnx_embedder import MODEL_FILE, OnnxExportError, OnnxMiniLMEmbedder, ensure_int8_model
+from kb.encoders import Embedder, get_embedder
+from kb.encoders.onnx_minilm import (
+    MODEL_FILE,
+    OnnxExportError,
+    OnnxMiniLMEmbedder,
+    ensure_int8_model,
+)
 
 
 def _has_onnx() -> bool:

@@ -9,9 +9,9 @@ import pytest
 from fpdf import FPDF
 
 from ingest.pipeline import ingest_paths
-from kb.knowledge import KnowledgeBase
 from kb.models import SearchFilters
-from kb.search import search
+from kb.retrieval.search import search
+from kb.storage.knowledge import KnowledgeBase
 
 CHILE = """---
 title: "Chile: programas territoriales"
@@ -217,7 +217,7 @@ def test_bad_file_is_reported_and_the_rest_is_ingested(
 
 
 def test_english_minilm_backend_ingests_and_searches(tmp_path: Path, corpus: Path) -> None:
-    from kb.knowledge import open_kb
+    from kb.storage.knowledge import open_kb
     from tests.conftest import settings_for
 
     kb = open_kb(settings_for(tmp_path, embedding_model="minilm"))

@@ -15,14 +15,14 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from ingest.chunking import HEADER_TOKENS, chunk_document, make_splitter, split_spans
 from ingest.errors import IngestError
 from ingest.loaders import load_document
 from ingest.pdf import join_pages
-from kb.chunking import HEADER_TOKENS, chunk_document, make_splitter, split_spans
 from kb.config import Settings
-from kb.fusion import reciprocal_rank_fusion
 from kb.models import FACETS, Document, DocumentMeta, Passage, SearchFilters, Section, Tag
-from kb.store import PassageStore, passage_metadata
+from kb.retrieval.fusion import reciprocal_rank_fusion
+from kb.storage.vectors import PassageStore, passage_metadata
 from tests.docs_factory import pdf_bytes
 from tests.helpers.fuzz import fuzz
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.pipeline import ingest_paths
-from kb.knowledge import KnowledgeBase
 from kb.models import SearchFilters
-from kb.search import search
+from kb.retrieval.search import search
+from kb.storage.knowledge import KnowledgeBase
 
 DOCS = {
     "compras": "Las pymes del clúster de muebles organizaron compras coordinadas de madera "

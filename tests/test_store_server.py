@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import ingest_paths
-from kb.knowledge import KnowledgeBase
 from kb.models import SearchFilters
-from kb.search import search
-from kb.store import PassageStore
+from kb.retrieval.search import search
+from kb.storage.knowledge import KnowledgeBase
+from kb.storage.vectors import PassageStore
 from tests.conftest import HashingEmbedder, settings_for
 from tests.helpers.net import free_port
 

@@ -10,9 +10,8 @@ import yaml
 from rich.console import Console
 
 from ingest.loaders import load_document
-from kb.embedding import get_embedder
-from kb.models import FACETS, Document, DocumentMeta, Page
-from kb.tag_eval import (
+from kb.encoders import get_embedder
+from kb.evaluation.tagging import (
     FLOORS,
     TagEvalReport,
     TagSetError,
@@ -23,7 +22,8 @@ from kb.tag_eval import (
     span_entry,
     span_hash,
 )
-from kb.taxonomy import load_taxonomy
+from kb.models import FACETS, Document, DocumentMeta, Page
+from kb.tags.taxonomy import load_taxonomy
 from tests.conftest import REALDOCS, REPO, HashingEmbedder
 
 LABELS = REPO / "corpus" / "eval" / "tags.yaml"

@@ -11,14 +11,14 @@ import yaml
 
 from ingest.loaders import load_document
 from kb.models import FACETS, Passage
-from kb.tagging import (
+from kb.tags.tagger import (
     SIMILARITY_THRESHOLDS,
     Tagger,
     compile_pattern,
     rule_tags,
     sentences_of,
 )
-from kb.taxonomy import TAXONOMY_PATH, load_taxonomy
+from kb.tags.taxonomy import TAXONOMY_PATH, load_taxonomy
 from tests.conftest import REPO, HashingEmbedder
 
 CORPUS = REPO / "corpus"

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from clusterkb.cli.main import app
 from ingest.pipeline import ingest_paths
-from kb.check import repair
-from kb.cli import app
 from kb.config import get_settings
-from kb.knowledge import KnowledgeBase
-from kb.lock import WriterBusyError
-from kb.search import search
-from kb.tag_edit import correct_tags
+from kb.retrieval.search import search
+from kb.storage.check import repair
+from kb.storage.knowledge import KnowledgeBase
+from kb.storage.lock import WriterBusyError
+from kb.tags.edit import correct_tags
 from tests.helpers.child import start_child
 from tests.helpers.cli import point_cli_at
 from tests.helpers.reports import MARKERS, write_report

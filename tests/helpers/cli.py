@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb.config import get_settings
-from kb.knowledge import KnowledgeBase
+from kb.storage.knowledge import KnowledgeBase
 from tests.conftest import HashingEmbedder
 
 
@@ -15,5 +15,5 @@ def point_cli_at(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLUSTERKB_HOME", str(kb.settings.home))
     monkeypatch.setenv("CLUSTERKB_CHUNK_TOKENS", str(kb.settings.chunk_tokens))
     monkeypatch.setenv("CLUSTERKB_CHUNK_OVERLAP_TOKENS", str(kb.settings.chunk_overlap_tokens))
-    monkeypatch.setattr("kb.knowledge.get_embedder", lambda *_: HashingEmbedder())
+    monkeypatch.setattr("kb.storage.knowledge.get_embedder", lambda *_: HashingEmbedder())
     get_settings.cache_clear()

@@ -14,7 +14,7 @@ lexical_save, lexical_replace (an os.replace inside LexicalIndex.save).
 
 Commands:
   ingest [--prune] [--rebuild] PATH...   ingest.pipeline.ingest_paths
-  correct PASSAGE_ID FACET:TAG           kb.tag_edit.correct_tags, adding one tag
+  correct PASSAGE_ID FACET:TAG           kb.tags.edit.correct_tags, adding one tag
   hold-lock                              take the writer lock, print "locked", wait for stdin
 """
 
@@ -30,10 +30,10 @@ from typing import Any
 from ingest import pipeline
 from kb import lexical
 from kb.config import Settings
-from kb.knowledge import KnowledgeBase
-from kb.lexical import LexicalIndex
-from kb.lock import writer_lock
-from kb.store import PassageStore
+from kb.storage.keyword_index import LexicalIndex
+from kb.storage.knowledge import KnowledgeBase
+from kb.storage.lock import writer_lock
+from kb.storage.vectors import PassageStore
 from tests.conftest import HashingEmbedder
 
 
@@ -84,7 +84,7 @@ def install(hooks: Hooks, kb: KnowledgeBase) -> None:
     real_replace = os.replace
 
     class _Os:
-        """The `os` module as kb.lexical sees it, with `replace` hooked."""
+        """The `os` module as kb.storage.keyword_index sees it, with `replace` hooked."""
 
         def __getattr__(self, name: str) -> Any:
             return getattr(os, name)
@@ -124,7 +124,7 @@ def main(argv: list[str]) -> int:
         print(f"added {len(report.added)} updated {len(report.updated)}", flush=True)
         return 0
     if command == "correct":
-        from kb.tag_edit import correct_tags
+        from kb.tags.edit import correct_tags
 
         correct_tags(kb, args[0], add=[args[1]], user="tester")
         return 0

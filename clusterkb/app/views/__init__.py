@@ -1,0 +1,1 @@
+"""clusterkb/app/views"""

@@ -1,0 +1,74 @@
+"""Comparar países: one column per country with its best passages and its tag profile."""
+
+import streamlit as st
+
+from clusterkb.app.i18n import lang, t
+from clusterkb.app.resources import get_taxonomy
+from clusterkb.app.text import md_line
+from clusterkb.app.widgets import country_label, lang_name, open_kb_or_stop, render_passage
+from kb.models import FACETS
+from kb.retrieval.compare import available_countries, compare
+
+DEFAULT_COUNTRIES = ("Argentina", "Brazil", "Chile", "El Salvador")
+PROFILE_TOP = 5
+
+kb = open_kb_or_stop()
+taxonomy = get_taxonomy()
+st.header(t("compare_title"))
+st.caption(t("compare_intro"))
+
+# A question just searched for is the natural one to compare countries on.
+st.session_state.setdefault("compare_query", st.session_state.get("search_query", ""))
+query = st.text_input(
+    t("query"), key="compare_query", placeholder=t("compare_placeholder"), persist_state="session"
+)
+known = available_countries(kb)
+options = known + [c for c in DEFAULT_COUNTRIES if c not in known]
+chosen = st.multiselect(
+    t("countries"),
+    options,
+    default=list(DEFAULT_COUNTRIES),
+    format_func=country_label,
+    key="compare_countries",
+    persist_state="session",
+)
+
+langs = st.multiselect(
+    t("language"),
+    sorted({r.lang for r in kb.manifest.docs.values() if r.lang}),
+    format_func=lang_name,
+    key="compare_langs",
+    persist_state="session",
+    placeholder=t("any"),
+)
+k = st.slider(t("passages_per_country"), 1, 5, 2, key="compare_k", persist_state="session")
+
+if not query.strip():
+    st.info(t("compare_empty_query"))
+    st.stop()
+if not chosen:
+    st.info(t("compare_no_countries"))
+    st.stop()
+
+with st.spinner(t("searching")):
+    comparison = compare(kb, query, chosen, k=k, langs=langs)
+for column, holder in zip(comparison.columns, st.columns(len(comparison.columns)), strict=True):
+    with holder:
+        st.subheader(md_line(country_label(column.country)))
+        if not column.found:
+            st.warning(t("country_no_passage"))
+            continue
+        for hit in column.hits:
+            render_passage(
+                hit.passage, f"compare_{column.country}", max_chars=450, show_source=False
+            )
+        st.markdown(f"**{t('profile')}**")
+        for facet in FACETS:
+            counts = column.profile.get(facet, ())[:PROFILE_TOP]
+            if not counts:
+                continue
+            st.caption(md_line(taxonomy.facet_label(facet, lang())))
+            for count in counts:
+                st.markdown(
+                    f"- {md_line(taxonomy.label(facet, count.tag_id, lang()))} ({count.count})"
+                )

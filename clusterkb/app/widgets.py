@@ -1,0 +1,122 @@
+"""Pieces several pages show the same way: a passage card, its tags and why they were given.
+
+Document text only ever reaches the page escaped (`clusterkb.app.text.md`) or through `st.text`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from clusterkb.app.brief_session import add_to_brief, in_brief
+from clusterkb.app.i18n import lang, t
+from clusterkb.app.resources import current_settings, get_kb, get_taxonomy
+from clusterkb.app.text import citation, md, md_line, quote
+from kb.config import Settings
+from kb.learning.quotes import country_name
+from kb.models import FACETS, Passage, Tag
+from kb.storage.knowledge import KnowledgeBase
+from kb.storage.vectors import StoreError
+from kb.tags.taxonomy import Taxonomy
+
+BADGE_COLOURS = {"problem": "red", "instrument": "blue", "outcome": "green", "evidence": "orange"}
+
+
+def open_kb_or_stop(settings: Settings | None = None) -> KnowledgeBase:
+    """The cached knowledge base; a store that cannot be opened stops the page with its reason."""
+    try:
+        return get_kb(settings or current_settings())
+    except StoreError as exc:
+        st.error(md(t("kb_open_failed", reason=str(exc))))
+        st.stop()
+        raise  # unreachable: st.stop() ends the run
+
+
+def tag_label(taxonomy: Taxonomy, tag: Tag) -> str:
+    return taxonomy.label(tag.facet, tag.tag_id, lang())
+
+
+def tag_badges(passage: Passage, taxonomy: Taxonomy) -> str:
+    """The passage's tags as coloured Markdown badges, labels in the interface language."""
+    badges = [
+        f":{BADGE_COLOURS.get(tag.facet, 'gray')}-badge[{md_line(tag_label(taxonomy, tag))}]"
+        for facet in FACETS
+        for tag in passage.tags
+        if tag.facet == facet
+    ]
+    return " ".join(badges)
+
+
+def render_tags(passage: Passage, taxonomy: Taxonomy) -> None:
+    """Badges, then an expander saying for each tag where it came from and why."""
+    if not passage.tags:
+        st.caption(t("no_tags"))
+        return
+    st.markdown(tag_badges(passage, taxonomy))
+    with st.expander(t("why_tags")):
+        for tag in passage.tags:
+            facet = taxonomy.facet_label(tag.facet, lang())
+            origin = t(f"origin_{tag.origin}") if tag.origin in ORIGINS else tag.origin
+            st.markdown(
+                f"**{md_line(facet)} · {md_line(tag_label(taxonomy, tag))}** — "
+                f"_{md_line(origin)}_: {md_line(tag.reason)}"
+            )
+
+
+ORIGINS = ("rule", "similarity", "human")
+
+
+def render_passage(
+    passage: Passage,
+    key_prefix: str,
+    *,
+    brief_button: bool = True,
+    max_chars: int | None = None,
+    show_source: bool = True,
+) -> None:
+    """One result card: quotation, citation, id, tags with reasons, and 'add to brief'."""
+    taxonomy = get_taxonomy()
+    with st.container(border=True):
+        text = passage.text
+        if max_chars is not None and len(text) > max_chars:
+            text = text[:max_chars].rstrip() + "…"
+        st.markdown(quote(text))
+        st.caption(md_line(citation(passage, lang())))
+        if show_source and passage.source:
+            st.caption(md_line(t("source", source=passage.source)))
+        st.caption(md_line(t("passage_id", id=passage.id)))
+        render_tags(passage, taxonomy)
+        if brief_button:
+            added = in_brief(passage.id)
+            st.button(
+                t("in_brief") if added else t("add_to_brief"),
+                key=f"{key_prefix}_add_{passage.id}",
+                on_click=add_to_brief,
+                args=(passage.id,),
+                disabled=added,
+                icon=":material/check:" if added else ":material/add:",
+            )
+
+
+def country_label(country: str) -> str:
+    """A stored country or agency name as it reads in the interface language."""
+    return country_name(country, lang())
+
+
+def lang_name(code: str) -> str:
+    """'es' -> 'Español' in the interface language; unknown codes are shown as they are."""
+    key = f"lang_{code}"
+    name = t(key)
+    return code if name == key else name
+
+
+def tag_multiselect(facet: str, key: str) -> list[str]:
+    """A filter on one facet: options are tag ids, shown with their taxonomy labels."""
+    taxonomy = get_taxonomy()
+    return st.multiselect(
+        md_line(taxonomy.facet_label(facet, lang())),
+        taxonomy.tag_ids(facet),
+        format_func=lambda tag_id: taxonomy.label(facet, tag_id, lang()),
+        key=key,
+        persist_state="session",
+        placeholder=t("any"),
+    )

@@ -1,0 +1,275 @@
+"""`clusterkb brief …`: collect passages into a brief, reorder and annotate them, export it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from kb.briefs.brief import (
+    LANGS,
+    Brief,
+    BriefError,
+    add_item,
+    brief_exists,
+    brief_path,
+    list_briefs,
+    load_brief,
+    move_item,
+    new_brief,
+    remove_item,
+    save_brief,
+    set_note,
+    slug,
+)
+from kb.config import get_settings
+
+if TYPE_CHECKING:
+    from kb.storage.knowledge import KnowledgeBase
+
+FORMATS: tuple[str, ...] = ("md", "docx", "pdf")
+
+brief_app = typer.Typer(
+    help="Recommendation briefs: collect cited passages and export them (md, docx, pdf).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]Error:[/red] {escape(message)}")
+    return typer.Exit(2)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn a BriefError into a message on stderr and exit code 2."""
+    try:
+        yield
+    except BriefError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def _folder() -> Path:
+    return get_settings().briefs_dir
+
+
+def _kb() -> KnowledgeBase:
+    from clusterkb.cli.main import (
+        _open_kb,  # late: clusterkb.cli.main registers this app, importing it early is a cycle
+    )
+
+    return _open_kb()
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise _fail(f"--lang must be one of {', '.join(LANGS)}")
+
+
+def _edit(name: str, change: Callable[[Brief], Brief]) -> Brief:
+    with _errors():
+        return save_brief(change(load_brief(name, _folder())), _folder())
+
+
+@brief_app.command("new")
+def new_cmd(
+    name: Annotated[str, typer.Argument(help="A short name, e.g. chile-coordinacion.")],
+    title: Annotated[str, typer.Option(help="Title (default: the name).")] = "",
+    purpose: Annotated[str, typer.Option(help="The purpose or question the brief answers.")] = "",
+    lang: Annotated[str, typer.Option(help="Language of headings: es or en.")] = "es",
+) -> None:
+    """Start an empty brief."""
+    _check_lang(lang)
+    with _errors():
+        if brief_exists(name, _folder()):
+            raise BriefError(f"a brief named {slug(name)!r} already exists")
+        brief = save_brief(new_brief(name, title, purpose, lang), _folder())
+    console.print(f"Created brief {escape(brief.name)!r} in {escape(str(_folder()))}")
+
+
+@brief_app.command("add")
+def add_cmd(
+    name: Annotated[str, typer.Argument(help="The brief.")],
+    passage_ids: Annotated[list[str], typer.Argument(help="Passage ids, as shown by search.")],
+    note: Annotated[str, typer.Option(help="Your note on these passages.")] = "",
+) -> None:
+    """Add passages (checked against the knowledge base) to the end of a brief."""
+    from kb.briefs.brief import check_passage_ids
+
+    with _errors():
+        brief = load_brief(name, _folder())
+        check_passage_ids(_kb(), passage_ids)
+        for pid in passage_ids:
+            brief = add_item(brief, pid, note)
+        save_brief(brief, _folder())
+    console.print(f"Brief {escape(brief.name)!r} now has {len(brief.items)} passages.")
+
+
+@brief_app.command("remove")
+def remove_cmd(
+    name: Annotated[str, typer.Argument(help="The brief.")],
+    passage_id: Annotated[str, typer.Argument(help="The passage to take out.")],
+) -> None:
+    """Take a passage out of a brief."""
+    brief = _edit(name, lambda b: remove_item(b, passage_id))
+    console.print(f"Removed {escape(passage_id)}; {len(brief.items)} passages left.")
+
+
+@brief_app.command("move")
+def move_cmd(
+    name: Annotated[str, typer.Argument(help="The brief.")],
+    passage_id: Annotated[str, typer.Argument(help="The passage to move.")],
+    position: Annotated[int, typer.Argument(help="Its new position, from 1.")],
+) -> None:
+    """Move a passage to another position (the order of citations follows it)."""
+    _edit(name, lambda b: move_item(b, passage_id, position))
+    console.print(f"Moved {escape(passage_id)} to position {position}.")
+
+
+@brief_app.command("note")
+def note_cmd(
+    name: Annotated[str, typer.Argument(help="The brief.")],
+    passage_id: Annotated[str, typer.Argument(help="The passage.")],
+    text: Annotated[str, typer.Argument(help="Your note ('' clears it).")],
+) -> None:
+    """Write (or clear) your note on a passage; it appears as the author's note."""
+    _edit(name, lambda b: set_note(b, passage_id, text))
+    console.print(f"Note on {escape(passage_id)} saved." if text else "Note cleared.")
+
+
+@brief_app.command("show")
+def show_cmd(
+    name: Annotated[str, typer.Argument(help="The brief.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the brief as JSON.")] = False,
+) -> None:
+    """Show a brief: title, purpose, and its passages in order with your notes."""
+    with _errors():
+        brief = load_brief(name, _folder())
+    if as_json:
+        sys.stdout.write(json.dumps(brief.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        return
+    console.rule(f"[bold]{escape(brief.title)}[/bold] ({escape(brief.name)}, {brief.lang})")
+    console.print(escape(brief.purpose) or "[dim](no purpose)[/dim]")
+    if not brief.items:
+        console.print("No passages yet: add some with `clusterkb brief add NAME PASSAGE_ID`.")
+    for n, item in enumerate(brief.items, start=1):
+        console.print(f"{n:>3}. {escape(item.passage_id)}")
+        if item.note:
+            console.print(f"     [italic]{escape(item.note)}[/italic]")
+
+
+@brief_app.command("list")
+def list_cmd() -> None:
+    """List the saved briefs."""
+    briefs = list_briefs(_folder())
+    if not briefs:
+        console.print(f"No briefs in {escape(str(_folder()))} yet.")
+        return
+    table = Table("name", "title", "passages", "lang", "updated")
+    for b in briefs:
+        table.add_row(escape(b.name), escape(b.title), str(len(b.items)), b.lang, b.updated)
+    console.print(table)
+
+
+def export_brief(brief: Brief, fmt: str, output: Path, lang: str | None = None) -> int:
+    """Compose `brief` against the knowledge base and write it; returns the number of sources."""
+    from kb.briefs.brief import brief_gaps, fetch_passages
+    from kb.briefs.compose import compose
+    from kb.briefs.export_docx import to_docx
+    from kb.briefs.export_markdown import to_markdown
+    from kb.briefs.export_pdf import to_pdf
+    from kb.tags.taxonomy import load_taxonomy
+
+    kb = _kb()
+    taxonomy = load_taxonomy()
+    passages = fetch_passages(kb, brief)
+    gaps = brief_gaps(kb, list(passages.values()), taxonomy)
+    doc = compose(brief, passages, taxonomy, lang or brief.lang, gaps)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "md":
+        output.write_text(to_markdown(doc), encoding="utf-8")
+    elif fmt == "docx":
+        to_docx(doc, output)
+    else:
+        to_pdf(doc, output)
+    return len(doc.sources)
+
+
+@brief_app.command("export")
+def export_cmd(
+    name: Annotated[str, typer.Argument(help="The brief.")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="md, docx or pdf (default: from -o).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write (default: NAME.FORMAT).")
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="Headings in es or en (default: the brief's).")
+    ] = None,
+) -> None:
+    """Export a brief as a structured, cited document."""
+    fmt = fmt or (output.suffix.lstrip(".").lower() if output and output.suffix else "md")
+    if fmt not in FORMATS:
+        raise _fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if lang is not None:
+        _check_lang(lang)
+    with _errors():
+        brief = load_brief(name, _folder())
+        target = output or Path(f"{slug(brief.name)}.{fmt}")
+        try:
+            count = export_brief(brief, fmt, target, lang)
+        except OSError as exc:
+            raise BriefError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    where = escape(str(target))
+    console.print(
+        f"Wrote {fmt} brief {escape(brief.name)!r} ({count} sources) to {where}", soft_wrap=True
+    )
+
+
+@brief_app.command("draft")
+def draft_cmd(
+    query: Annotated[str, typer.Argument(help="The question the brief should answer.")],
+    name: Annotated[str | None, typer.Option(help="Brief name (default: from the query).")] = None,
+    k: Annotated[int, typer.Option("--k", help="How many passages to take.")] = 8,
+    lang: Annotated[str, typer.Option(help="Language of headings: es or en.")] = "es",
+    country: Annotated[
+        list[str] | None, typer.Option(help="Only this country or agency (repeatable).")
+    ] = None,
+) -> None:
+    """Draft a brief from the best passages for a question, and save it for editing."""
+    from kb.briefs.brief import draft_brief
+    from kb.models import SearchFilters
+
+    _check_lang(lang)
+    with _errors():
+        key = slug(name or query[:60])
+        if brief_exists(key, _folder()):
+            raise BriefError(f"a brief named {key!r} already exists; choose another with --name")
+        filters = SearchFilters(countries=tuple(country or ()))
+        brief = draft_brief(_kb(), query, k=k, lang=lang, filters=filters, name=name or key)
+        if not brief.items:
+            raise BriefError(f"no passage matches {query!r}; nothing saved")
+        save_brief(brief, _folder())
+    where = escape(str(brief_path(brief.name, _folder())))
+    # soft_wrap: paths and commands must stay on one line to be copied.
+    console.print(
+        f"Saved brief {escape(brief.name)!r} with {len(brief.items)} passages to {where}",
+        soft_wrap=True,
+    )
+    console.print(
+        f"Review it with `clusterkb brief show {key}`, then export it with "
+        f"`clusterkb brief export {key} --format docx -o {key}.docx` (or md, pdf).",
+        soft_wrap=True,
+    )

@@ -1,0 +1,82 @@
+"""The evidence map: passage counts at the crossing of two dimensions; empty cells are the gaps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from kb.storage.keyword_index import LexicalRow
+from kb.tags.taxonomy import Taxonomy
+
+DIMENSIONS = ("problem", "instrument", "outcome", "evidence", "country")
+
+
+@dataclass(frozen=True)
+class EvidenceMap:
+    rows_dim: str
+    cols_dim: str
+    rows: tuple[str, ...]
+    cols: tuple[str, ...]
+    cells: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    """(row, col) -> passage ids; every pair of `rows` x `cols` is present, gaps as ()."""
+
+    def count(self, row: str, col: str) -> int:
+        return len(self.cells[(row, col)])
+
+    def gaps(self) -> list[tuple[str, str]]:
+        return [key for key, ids in self.cells.items() if not ids]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rows": self.rows_dim,
+            "cols": self.cols_dim,
+            "row_values": list(self.rows),
+            "col_values": list(self.cols),
+            "cells": [
+                {"row": r, "col": c, "count": len(ids), "passages": list(ids)}
+                for (r, c), ids in self.cells.items()
+            ],
+        }
+
+
+def _values(row: LexicalRow, dim: str) -> list[str]:
+    if dim == "country":
+        return [row.country] if row.country else []
+    return list(row.tags.get(dim, ()))
+
+
+def build_map(
+    rows: Iterable[LexicalRow],
+    rows_dim: str,
+    cols_dim: str,
+    taxonomy: Taxonomy,
+    countries: Sequence[str] = (),
+) -> EvidenceMap:
+    """Cross `rows_dim` with `cols_dim` over passages (optionally only from `countries`)."""
+    for dim in (rows_dim, cols_dim):
+        if dim not in DIMENSIONS:
+            raise ValueError(f"unknown dimension {dim!r}; choose from {', '.join(DIMENSIONS)}")
+    if rows_dim == cols_dim:
+        raise ValueError("rows and columns must be different dimensions")
+    chosen = [r for r in rows if not countries or r.country in countries]
+
+    def axis(dim: str) -> tuple[str, ...]:
+        if dim == "country":
+            present = sorted({r.country for r in chosen if r.country})
+            return tuple(countries) if countries else tuple(present)
+        return tuple(taxonomy.tag_ids(dim))
+
+    row_values, col_values = axis(rows_dim), axis(cols_dim)
+    cells: dict[tuple[str, str], list[str]] = {(r, c): [] for r in row_values for c in col_values}
+    for row in chosen:
+        for r in _values(row, rows_dim):
+            for c in _values(row, cols_dim):
+                if (r, c) in cells:
+                    cells[(r, c)].append(row.id)
+    return EvidenceMap(
+        rows_dim,
+        cols_dim,
+        row_values,
+        col_values,
+        {key: tuple(sorted(ids)) for key, ids in cells.items()},
+    )

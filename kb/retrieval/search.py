@@ -1,0 +1,59 @@
+"""Hybrid search: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from kb.models import Hit, SearchFilters
+from kb.retrieval.expansion import expand_query
+from kb.retrieval.fusion import reciprocal_rank_fusion
+from kb.storage.knowledge import KnowledgeBase
+
+Mode = Literal["hybrid", "dense", "lexical"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
+
+
+def search(
+    kb: KnowledgeBase,
+    query: str,
+    k: int = 5,
+    filters: SearchFilters | None = None,
+    mode: str = "hybrid",
+) -> list[Hit]:
+    """The `k` best passages for `query`; filters apply to both rankers before fusion."""
+    if mode not in MODES:
+        raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
+    filters = filters or SearchFilters()
+    query = query.strip()
+    if not query or k <= 0:
+        return []
+    n = max(k, kb.settings.candidates)
+    rankings: dict[str, list[str]] = {}
+    scores: dict[str, dict[str, float]] = {}
+    if mode in ("hybrid", "dense"):
+        vector = kb.embedder.embed_query(query)
+        visible = kb.visible_ids()
+        dense = [(pid, s) for pid, s in kb.store.nearest(vector, n, filters) if pid in visible]
+        rankings["dense"] = [pid for pid, _ in dense]
+        scores["dense"] = dict(dense)
+    if mode in ("hybrid", "lexical"):
+        lexical = kb.lexical.search(expand_query(query), n, filters)
+        rankings["lexical"] = [pid for pid, _ in lexical]
+        scores["lexical"] = dict(lexical)
+
+    if mode == "hybrid":
+        weights = {"dense": kb.settings.dense_weight, "lexical": 1.0}
+        fused = reciprocal_rank_fusion(rankings, k=kb.settings.rrf_k, weights=weights)
+    else:
+        fused = [(pid, scores[mode][pid]) for pid in rankings[mode]]
+    top = fused[:k]
+
+    passages = {p.id: p for p in kb.store.get([pid for pid, _ in top])}
+    hits: list[Hit] = []
+    for pid, score in top:
+        passage = passages.get(pid)
+        if passage is None:  # in the BM25 index but gone from the store: skip, never crash
+            continue
+        ranks = {name: ranked.index(pid) + 1 for name, ranked in rankings.items() if pid in ranked}
+        hits.append(Hit(passage=passage, score=score, ranks=ranks))
+    return hits

@@ -1,0 +1,68 @@
+"""Recording a person's tag correction: log it, then apply it to the store and the index."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kb.models import Passage
+from kb.storage.corrections import (
+    Correction,
+    append_correction,
+    apply_corrections,
+    load_corrections,
+    make_correction,
+    parse_change,
+)
+from kb.storage.knowledge import KnowledgeBase
+from kb.storage.lock import writer_lock
+
+
+class TagEditError(ValueError):
+    """The correction cannot be recorded (unknown passage or tag)."""
+
+
+def get_passage(kb: KnowledgeBase, passage_id: str) -> Passage:
+    found = kb.store.get([passage_id])
+    if not found or passage_id not in kb.visible_ids():
+        raise TagEditError(f"no passage with id {passage_id!r} (ids are shown by search)")
+    return found[0]
+
+
+def correct_tags(
+    kb: KnowledgeBase,
+    passage_id: str,
+    add: Sequence[str] = (),
+    remove: Sequence[str] = (),
+    note: str = "",
+    user: str | None = None,
+) -> Passage:
+    """Record and apply one correction; returns the passage as it is now tagged."""
+    from kb.tags.taxonomy import load_taxonomy
+
+    if not add and not remove:
+        raise TagEditError("nothing to change: give --add and/or --remove FACET:TAG")
+    taxonomy = load_taxonomy()
+    for change in (*add, *remove):
+        try:
+            facet, tag_id = parse_change(change)
+        except ValueError as exc:
+            raise TagEditError(str(exc)) from exc
+        if tag_id not in taxonomy.tag_ids(facet):
+            raise TagEditError(f"unknown {facet} tag {tag_id!r}")
+    with writer_lock(kb.settings.home):
+        passage = get_passage(kb, passage_id)
+        record = kb.manifest.docs.get(passage.doc_id)
+        sha = record.sha256 if record else ""
+        correction = make_correction(passage, sha, add, remove, note, user or kb.settings.user)
+        append_correction(kb.settings.corrections_path, correction)
+        updated = apply_corrections([passage], [correction]).passages[0]
+        kb.store.update_tags([updated])
+        kb.set_lexical(kb.lexical.with_passages([updated]))
+    return updated
+
+
+def corrections_for(kb: KnowledgeBase, passage: Passage) -> list[Correction]:
+    """The log entries that apply to this passage, oldest first."""
+    log = load_corrections(kb.settings.corrections_path)
+    mine = [c for c in log if c.doc_id == passage.doc_id]
+    return [c for c in mine if apply_corrections([passage], [c]).unmatched == []]

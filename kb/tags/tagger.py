@@ -1,0 +1,277 @@
+"""Tag passages by problem, instrument, outcome and evidence, each tag with its reason.
+
+Two taggers, both deterministic: rules (taxonomy terms matched on stemmed words, and regex
+patterns on the raw text, alone or combined within one sentence) and similarity (cosine
+between the passage vector and the vector of each tag's label and definition, above a
+per-facet threshold set from labelled passages).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import numpy as np
+
+from kb.encoders import Embedder
+from kb.models import FACETS, Passage, Tag
+from kb.tags.taxonomy import TagDef, Taxonomy, load_taxonomy
+from kb.textnorm import STEMMER_NAMES, stems
+
+# Cosine thresholds per facet for the similarity tagger, chosen by grid search on
+# corpus/eval/tags.yaml (kb.evaluation.tagging.choose_thresholds; `clusterkb eval --tags` shows it).
+# None: that facet is tagged by rules only. For both bundled encoders no threshold raised
+# micro-F1 above the rules alone on any facet (nor did top-1 or margin variants), so
+# similarity stays off rather than add tags that are wrong more often than right.
+_RULES_ONLY: dict[str, float | None] = {
+    "problem": None,
+    "instrument": None,
+    "outcome": None,
+    "evidence": None,
+}
+SIMILARITY_THRESHOLDS: dict[str, dict[str, float | None]] = {
+    "e5-small": dict(_RULES_ONLY),
+    "minilm": dict(_RULES_ONLY),
+}
+RULE_LANGS = ("es", "en")
+
+# A taxonomy pattern "A && B && !C" matches when A and B match and C does not, all within one
+# sentence: co-occurrence tells a finding ("la evaluación ... encontró") from a mere mention.
+AND = " && "
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n\s*\n|\n(?=\s*(?:[-•*]|\d+[.)])\s)")
+
+# An outcome is a result: its words count only where the passage speaks of an effect (impact,
+# results, achieved, increased, benefits...), not in a list of aims or an instrument's purpose.
+OUTCOME_CUES = re.compile(
+    r"\b(impactos?|efectos?|resultad[oa]s?|logr(?:ó|o|aron|ado|ados)|[eé]xitos?|"
+    r"benefici\w+|consecuencias?|incidi(?:ó|eron)|contribu(?:y[óo]|yeron|ido|ye|yen)|"
+    r"aument(?:ó|aron)|increment(?:ó|aron)|mejor(?:ó|aron)|reduj(?:o|eron)|baj(?:ó|aron)|"
+    r"creci(?:ó|eron)|tuvo|tuvieron|permiti(?:ó|eron)|evaluaci[oó]n|evidencia|registros|"
+    r"medid[oa]s?|impacts?|effects?|results?|outcomes?|achieved|achievements?|succe\w+|"
+    r"benefits?|evaluations?|evidence|increased|improved|reduced|lowered|gains|grew|"
+    r"led\s+to)\b|alcanz(?:ó|aron|ado|ables?)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class RulePattern:
+    """One taxonomy pattern: a regex, or regexes that must (not) co-occur in a sentence."""
+
+    source: str
+    required: tuple[re.Pattern[str], ...]
+    excluded: tuple[re.Pattern[str], ...] = ()
+
+    def search(self, text: str, sentences: Sequence[str]) -> str | None:
+        """What matched (for the tag's reason), or None."""
+        if len(self.required) == 1 and not self.excluded:
+            found = self.required[0].search(text)
+            return found.group(0) if found else None
+        for sentence in sentences:
+            hits = [r.search(sentence) for r in self.required]
+            if all(hits) and not any(r.search(sentence) for r in self.excluded):
+                return " … ".join(h.group(0) for h in hits if h)
+        return None
+
+
+def compile_pattern(source: str) -> RulePattern:
+    parts = [p.strip() for p in source.split(AND) if p.strip()]
+    required = tuple(re.compile(p, re.IGNORECASE) for p in parts if not p.startswith("!"))
+    excluded = tuple(re.compile(p[1:], re.IGNORECASE) for p in parts if p.startswith("!"))
+    if not required:
+        raise ValueError(f"pattern {source!r} has nothing that must match")
+    return RulePattern(source, required, excluded)
+
+
+def sentences_of(text: str) -> list[str]:
+    return [s for s in _SENTENCE_BREAK.split(text) if s and s.strip()]
+
+
+@dataclass(frozen=True)
+class CompiledTag:
+    tag: TagDef
+    phrases: dict[str, tuple[tuple[tuple[str, ...], str], ...]]
+    """Per language: (stemmed words, original term) pairs."""
+    patterns: tuple[RulePattern, ...]
+
+
+def _compile(tag: TagDef) -> CompiledTag:
+    phrases: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {}
+    for lang in RULE_LANGS:
+        pairs = []
+        for term in tag.terms.get(lang, ()):
+            stemmed = tuple(stems(term, lang))
+            if stemmed:
+                pairs.append((stemmed, term))
+        phrases[lang] = tuple(pairs)
+    patterns = tuple(compile_pattern(p) for lang in tag.patterns for p in tag.patterns[lang])
+    return CompiledTag(tag, phrases, patterns)
+
+
+@lru_cache(maxsize=4)
+def compiled_rules(taxonomy: Taxonomy) -> tuple[CompiledTag, ...]:
+    return tuple(_compile(t) for t in taxonomy.all_tags())
+
+
+class StemIndex:
+    """The stemmed words of a text with where each occurs, to find phrases without a scan."""
+
+    def __init__(self, words: tuple[str, ...]) -> None:
+        self.words = words
+        self.positions: dict[str, list[int]] = {}
+        for i, word in enumerate(words):
+            self.positions.setdefault(word, []).append(i)
+
+    def contains(self, phrase: tuple[str, ...]) -> bool:
+        """Whether `phrase` occurs as consecutive words."""
+        starts = self.positions.get(phrase[0])
+        if starts is None:
+            return False
+        n = len(phrase)
+        if n == 1:
+            return True
+        if any(word not in self.positions for word in phrase[1:]):
+            return False
+        return any(self.words[i : i + n] == phrase for i in starts)
+
+
+def _excerpt(match: str, limit: int = 80) -> str:
+    """A long match (a sentence-wide pattern) shortened for the reason shown to people."""
+    flat = " ".join(match.split())
+    if len(flat) <= limit:
+        return flat
+    half = limit // 2
+    return f"{flat[:half].rstrip()} … {flat[-half:].lstrip()}"
+
+
+def rule_tags(text: str, taxonomy: Taxonomy | None = None) -> list[Tag]:
+    """Tags whose terms or patterns occur in `text`; the reason lists what matched."""
+    taxonomy = taxonomy or load_taxonomy()
+    stemmed = {
+        lang: StemIndex(tuple(stems(text, lang))) for lang in RULE_LANGS if lang in STEMMER_NAMES
+    }
+    sentences = sentences_of(text)
+    speaks_of_effects = OUTCOME_CUES.search(text) is not None
+    out: list[Tag] = []
+    for compiled in compiled_rules(taxonomy):
+        if compiled.tag.facet == "outcome" and not speaks_of_effects:
+            continue
+        matched: list[str] = []
+        for lang, pairs in compiled.phrases.items():
+            matched.extend(term for words, term in pairs if stemmed[lang].contains(words))
+        for pattern in compiled.patterns:
+            found = pattern.search(text, sentences)
+            if found:
+                matched.append(found)
+        if matched:
+            unique = list(dict.fromkeys(_excerpt(m) for m in matched))
+            out.append(
+                Tag(
+                    facet=compiled.tag.facet,
+                    tag_id=compiled.tag.id,
+                    origin="rule",
+                    reason="matched: " + ", ".join(f"«{m}»" for m in unique[:5]),
+                    score=1.0,
+                )
+            )
+    return out
+
+
+@lru_cache(maxsize=8)
+def _definition_vectors(embedder: Embedder, taxonomy: Taxonomy) -> tuple[list[TagDef], np.ndarray]:
+    """One vector per tag and language (label + definition); rows grouped per tag."""
+    tags = taxonomy.all_tags()
+    texts = []
+    for tag in tags:
+        for lang in RULE_LANGS:
+            texts.append(f"{tag.label_in(lang)}: {tag.definition.get(lang, '')}")
+    vectors = embedder.embed_passages(texts)
+    return tags, vectors.reshape(len(tags), len(RULE_LANGS), -1)
+
+
+def similarity_scores(
+    vectors: np.ndarray, embedder: Embedder, taxonomy: Taxonomy | None = None
+) -> tuple[list[TagDef], np.ndarray]:
+    """Cosine of each passage vector with each tag's definition (best of its languages)."""
+    taxonomy = taxonomy or load_taxonomy()
+    tags, definitions = _definition_vectors(embedder, taxonomy)  # type: ignore[arg-type]
+    if len(vectors) == 0:
+        return tags, np.zeros((0, len(tags)), dtype=np.float32)
+    return tags, np.einsum("pd,tld->ptl", vectors, definitions).max(axis=2)
+
+
+def similarity_tags(
+    vectors: np.ndarray,
+    embedder: Embedder,
+    thresholds: dict[str, float | None],
+    taxonomy: Taxonomy | None = None,
+) -> list[list[Tag]]:
+    """For each passage vector, the tags whose definition is at least `threshold` similar."""
+    active = {f: t for f, t in thresholds.items() if t is not None}
+    if not active or len(vectors) == 0:
+        return [[] for _ in range(len(vectors))]
+    tags, sims = similarity_scores(vectors, embedder, taxonomy)
+    out: list[list[Tag]] = []
+    for row in sims:
+        found = []
+        for j, tag in enumerate(tags):
+            limit = active.get(tag.facet)
+            if limit is not None and row[j] >= limit:
+                found.append(
+                    Tag(tag.facet, tag.id, "similarity", f"similarity {row[j]:.2f}", float(row[j]))
+                )
+        out.append(found)
+    return out
+
+
+def merge_tags(*groups: Sequence[Tag]) -> tuple[Tag, ...]:
+    """One tag per (facet, id): the first group wins (rules before similarity)."""
+    seen: dict[tuple[str, str], Tag] = {}
+    for group in groups:
+        for tag in group:
+            seen.setdefault((tag.facet, tag.tag_id), tag)
+    order = {facet: i for i, facet in enumerate(FACETS)}
+    return tuple(sorted(seen.values(), key=lambda t: (order.get(t.facet, 9), t.tag_id)))
+
+
+class Tagger:
+    """Tags passages at ingest: rules, then similarity for the facets that have a threshold."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        taxonomy: Taxonomy | None = None,
+        thresholds: dict[str, float | None] | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.taxonomy = taxonomy or load_taxonomy()
+        self.thresholds = (
+            thresholds if thresholds is not None else SIMILARITY_THRESHOLDS.get(embedder.name, {})
+        )
+
+    def tag_text(self, text: str, vector: np.ndarray | None = None) -> tuple[Tag, ...]:
+        if vector is None and any(v is not None for v in self.thresholds.values()):
+            vector = self.embedder.embed_passages([text])[0]
+        similar = (
+            similarity_tags(vector[None, :], self.embedder, self.thresholds, self.taxonomy)[0]
+            if vector is not None
+            else []
+        )
+        return merge_tags(rule_tags(text, self.taxonomy), similar)
+
+    def __call__(self, passages: list[Passage], vectors: np.ndarray) -> list[Passage]:
+        similar = similarity_tags(vectors, self.embedder, self.thresholds, self.taxonomy)
+        return [
+            replace(p, tags=merge_tags(rule_tags(p.text, self.taxonomy), sim))
+            for p, sim in zip(passages, similar, strict=True)
+        ]
+
+
+def default_tagger(kb: object) -> Tagger:
+    """The tagger used at ingest for this knowledge base's encoder."""
+    from kb.storage.knowledge import KnowledgeBase
+
+    assert isinstance(kb, KnowledgeBase)
+    return Tagger(kb.embedder)
