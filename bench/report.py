@@ -446,7 +446,8 @@ def _bm25(r: dict[str, Any]) -> list[str]:
         "## BM25: bm25s against rank-bm25",
         "",
         "Same stemmed tokens (`kb.storage.keyword_index.passage_tokens`, "
-        "`kb.textnorm.query_stems`) for both; bm25s defaults (Lucene IDF, k1=1.5, b=0.75) against `rank_bm25.BM25Okapi` "
+        "`kb.textnorm.query_stems`) for both; bm25s defaults (Lucene IDF, k1=1.5, b=0.75) "
+        "against `rank_bm25.BM25Okapi` "
         "(k1=1.5, b=0.75, ε=0.25). Tokenising is timed apart and excluded.",
         "",
         *_table(["size", "operation", "bm25s ms", "rank-bm25 ms", "rank-bm25 ÷ bm25s"], rows),
@@ -594,7 +595,8 @@ def _method(r: dict[str, Any]) -> list[str]:
         f"that passage's. Documents of {DOC_SIZE} derived passages. Written with "
         "`PassageStore.upsert`, `LexicalIndex.build(...).save(...)` and a manifest listing "
         "every passage, so `kb.retrieval.search.search` treats them as committed. "
-        "(Real vector + small noise makes each real passage the hub of a star of copies, on which Chroma's HNSW "
+        "(Real vector + small noise makes each real passage the hub of a star of copies, "
+        "on which Chroma's HNSW "
         "leaves many copies unreachable: in a side test with 30k passages and queries near "
         "real passages, recall@10 was 0.84 for such stars against 0.98 for blends.)",
         "- The query path is real: query encoding, Chroma HNSW (cosine), bm25s, fusion, the "

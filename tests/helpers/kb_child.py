@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from ingest import pipeline
-from kb import lexical
 from kb.config import Settings
+from kb.storage import keyword_index as lexical
 from kb.storage.keyword_index import LexicalIndex
 from kb.storage.knowledge import KnowledgeBase
 from kb.storage.lock import writer_lock
