@@ -29,6 +29,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy kb ingest
+	$(VENV)/bin/lint-imports
 
 test: lint
 	$(PY) -m pytest

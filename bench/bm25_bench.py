@@ -25,7 +25,7 @@ def bm25_task(args: dict[str, Any]) -> dict[str, Any]:
     import bm25s
     from rank_bm25 import BM25Okapi
 
-    from kb.storage.keyword_index import passage_tokens
+    from kb.storage.keyword_rows import passage_tokens
     from kb.textnorm import query_stems
 
     real, vectors = load_real(Path(args["real_dir"]))

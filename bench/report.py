@@ -445,7 +445,7 @@ def _bm25(r: dict[str, Any]) -> list[str]:
     return [
         "## BM25: bm25s against rank-bm25",
         "",
-        "Same stemmed tokens (`kb.storage.keyword_index.passage_tokens`, "
+        "Same stemmed tokens (`kb.storage.keyword_rows.passage_tokens`, "
         "`kb.textnorm.query_stems`) for both; bm25s defaults (Lucene IDF, k1=1.5, b=0.75) "
         "against `rank_bm25.BM25Okapi` "
         "(k1=1.5, b=0.75, ε=0.25). Tokenising is timed apart and excluded.",

@@ -1,9 +1,10 @@
-"""Document metadata: ids, titles, countries/agencies, years and languages."""
+"""Document metadata: ids, titles, countries/agencies, years and languages.
+
+Country and agency names are resolved by `kb.countries`."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -12,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from ingest.textfiles import clean_text
+from kb.countries import normalise_country
+from kb.files import sha256_hex
 from kb.models import DocumentMeta, Page, Section
+from kb.textnorm import ascii_fold, name_key
 
 SLUG_MAX = 80
 DETECT_LANGS: tuple[str, ...] = ("es", "en", "pt", "fr", "it", "de")
@@ -37,189 +41,11 @@ class Extracted:
     """PDF creation year."""
 
 
-def fold(text: str) -> str:
-    """Lower-case ASCII with accents stripped ("Perú" → "peru")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return decomposed.encode("ascii", "ignore").decode("ascii").lower()
-
-
 def slugify(stem: str) -> str:
     """A safe id from a file stem: lowercase ascii, non-alphanumerics → `_`, ≤ 80 chars."""
-    slug = re.sub(r"[^a-z0-9]+", "_", fold(stem)).strip("_")
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_fold(stem)).strip("_")
     slug = slug[:SLUG_MAX].rstrip("_")
     return slug or "doc"
-
-
-def sha256_hex(data: bytes) -> str:
-    """Hex SHA-256 of the file bytes (the identity of a file's content)."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def _key(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", fold(text)))
-
-
-_COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
-    "Argentina": ("argentina", "republica argentina", "ar", "arg"),
-    "Bolivia": ("bolivia", "estado plurinacional de bolivia", "bo", "bol"),
-    "Brazil": ("brazil", "brasil", "br", "bra", "republica federativa do brasil"),
-    "Chile": ("chile", "cl", "chl"),
-    "Colombia": ("colombia", "co", "col"),
-    "Costa Rica": ("costa rica", "cr", "cri"),
-    "Cuba": ("cuba",),
-    "Dominican Republic": ("dominican republic", "republica dominicana", "do", "dom"),
-    "Ecuador": ("ecuador", "ec", "ecu"),
-    "El Salvador": ("el salvador", "sv", "slv"),
-    "Guatemala": ("guatemala", "gt", "gtm"),
-    "Honduras": ("honduras", "hn", "hnd"),
-    "Jamaica": ("jamaica", "jm"),
-    "Mexico": ("mexico", "mejico", "mx", "mex", "estados unidos mexicanos"),
-    "Nicaragua": ("nicaragua", "ni", "nic"),
-    "Panama": ("panama", "pa", "pan"),
-    "Paraguay": ("paraguay", "paraguai", "py", "pry"),
-    "Peru": ("peru", "pe", "per"),
-    "Uruguay": ("uruguay", "uruguai", "uy", "ury"),
-    "Venezuela": ("venezuela", "ve", "ven"),
-    "Spain": ("spain", "espana", "espanha", "es", "esp"),
-    "Portugal": ("portugal", "pt", "prt"),
-    "United States": (
-        "united states",
-        "united states of america",
-        "usa",
-        "us",
-        "estados unidos",
-        "eeuu",
-        "ee uu",
-        "eua",
-    ),
-    "Canada": ("canada",),
-    "United Kingdom": ("united kingdom", "uk", "reino unido", "great britain", "gb"),
-    "France": ("france", "francia", "franca"),
-    "Germany": ("germany", "alemania", "alemanha", "deutschland"),
-    "Italy": ("italy", "italia"),
-    "Netherlands": ("netherlands", "paises bajos", "holanda", "holland", "paises baixos"),
-    "Finland": ("finland", "finlandia"),
-    "Sweden": ("sweden", "suecia"),
-    "Denmark": ("denmark", "dinamarca"),
-    "Ireland": ("ireland", "irlanda"),
-    "Japan": ("japan", "japon", "japao"),
-    "South Korea": ("south korea", "korea", "corea", "corea del sur", "coreia do sul", "coreia"),
-    "China": ("china", "prc"),
-    "Taiwan": ("taiwan",),
-    "India": ("india",),
-    "Singapore": ("singapore", "singapur", "singapura"),
-    "Israel": ("israel",),
-    "Australia": ("australia",),
-    "New Zealand": ("new zealand", "nueva zelanda", "nova zelandia"),
-    # Agencies: their usual acronym.
-    "OECD": (
-        "oecd",
-        "ocde",
-        "organisation for economic co operation and development",
-        "organization for economic cooperation and development",
-        "organizacion para la cooperacion y el desarrollo economicos",
-        "organizacao para a cooperacao e desenvolvimento economico",
-    ),
-    "CEPAL": (
-        "cepal",
-        "eclac",
-        "cepal eclac",
-        "eclac cepal",
-        "comision economica para america latina",
-        "comision economica para america latina y el caribe",
-        "economic commission for latin america",
-        "economic commission for latin america and the caribbean",
-        "comissao economica para a america latina e o caribe",
-    ),
-    "World Bank": (
-        "world bank",
-        "world bank group",
-        "banco mundial",
-        "grupo banco mundial",
-        "ibrd",
-        "wb",
-    ),
-    "UNDP": (
-        "undp",
-        "pnud",
-        "united nations development programme",
-        "united nations development program",
-        "programa de las naciones unidas para el desarrollo",
-        "programa das nacoes unidas para o desenvolvimento",
-    ),
-    "IDB": (
-        "idb",
-        "bid",
-        "iadb",
-        "inter american development bank",
-        "banco interamericano de desarrollo",
-        "banco interamericano de desenvolvimento",
-    ),
-    "CAF": ("caf", "banco de desarrollo de america latina", "corporacion andina de fomento"),
-    "UNIDO": ("unido", "onudi", "united nations industrial development organization"),
-    "ILO": (
-        "ilo",
-        "oit",
-        "international labour organization",
-        "organizacion internacional del trabajo",
-    ),
-    "IMF": ("imf", "fmi", "international monetary fund", "fondo monetario internacional"),
-    "European Union": ("european union", "eu", "ue", "union europea", "uniao europeia"),
-}
-_ALIAS_TO_NAME: dict[str, str] = {
-    alias: name for name, aliases in _COUNTRY_ALIASES.items() for alias in aliases
-}
-# Long official names start the same way but end in many variants ("… y el Caribe", "(OCDE)").
-_NAME_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("organisation for economic", "OECD"),
-    ("organization for economic", "OECD"),
-    ("organizacion para la cooperacion y el desarrollo", "OECD"),
-    ("organizacao para a cooperacao e desenvolvimento", "OECD"),
-    ("comision economica para america latina", "CEPAL"),
-    ("economic commission for latin america", "CEPAL"),
-    ("comissao economica para a america latina", "CEPAL"),
-    ("banco interamericano de desarrollo", "IDB"),
-    ("inter american development bank", "IDB"),
-    ("programa de las naciones unidas para el desarrollo", "UNDP"),
-    ("united nations development program", "UNDP"),
-)
-# Short codes are too ambiguous to spot inside longer phrases ("es", "pa", "per"), except
-# the agency acronyms people actually write in a source line.
-_MIN_ALIAS_IN_PHRASE = 4
-_ACRONYMS_IN_PHRASE = frozenset({"bid", "idb", "caf", "oit", "ilo", "imf", "fmi"})
-
-
-def normalise_country(value: str) -> str:
-    """English short name of a country, or an agency's acronym; unknown values kept as given.
-
-    Accepts Spanish/Portuguese spellings and codes ("Brasil", "Perú", "MX", "OCDE",
-    "Banco Mundial"); "" stays "".
-    """
-    cleaned = " ".join(str(value).split())
-    key = _key(cleaned)
-    if not key:
-        return ""
-    if key in _ALIAS_TO_NAME:
-        return _ALIAS_TO_NAME[key]
-    for prefix, name in _NAME_PREFIXES:
-        if key.startswith(prefix):
-            return name
-    found = _names_in_phrase(key.split())
-    if len(found) == 1:
-        return found.pop()
-    return cleaned
-
-
-def _names_in_phrase(words: list[str]) -> set[str]:
-    """Countries/agencies named anywhere in a phrase such as "Brasil (MDIC)"."""
-    found: set[str] = set()
-    for size in range(min(len(words), 8), 0, -1):
-        for start in range(len(words) - size + 1):
-            phrase = " ".join(words[start : start + size])
-            usable = len(phrase) >= _MIN_ALIAS_IN_PHRASE or phrase in _ACRONYMS_IN_PHRASE
-            if usable and phrase in _ALIAS_TO_NAME:
-                found.add(_ALIAS_TO_NAME[phrase])
-    return found
 
 
 _LANG_ALIASES: dict[str, str] = {
@@ -254,7 +80,7 @@ _LANG_ALIASES: dict[str, str] = {
 
 def normalise_lang(value: object) -> str:
     """Two-letter code from "es", "es-AR", "pt_BR", "Spanish", "Español"…; "" if unknown."""
-    key = fold(str(value or "")).strip()
+    key = ascii_fold(str(value or "")).strip()
     if not key:
         return ""
     if key in _LANG_ALIASES:
@@ -310,14 +136,14 @@ _PLACEHOLDER_TITLES = frozenset(
 def looks_like_real_title(title: str) -> bool:
     """False for empty, placeholder ("Untitled") or file-name-like titles ("informe_v3.indd")."""
     title = title.strip()
-    if len(title) < 3 or _key(title) in _PLACEHOLDER_TITLES:
+    if len(title) < 3 or name_key(title) in _PLACEHOLDER_TITLES:
         return False
     if _FILE_NAME_TITLE.search(title) or title.lower().startswith("microsoft word - "):
         return False
     # Export tools fill the title with the working file name: "documento3_final_marzo".
     if " " not in title and ("_" in title or re.search(r"\d", title)):
         return False
-    return _key(title) not in {"document1", "documento1", "presentation1"}
+    return name_key(title) not in {"document1", "documento1", "presentation1"}
 
 
 def title_from_stem(stem: str) -> str:

@@ -1,11 +1,8 @@
 """Files in, passages out: load, chunk, tag, embed, store, index — incrementally by content hash.
 
-Write order makes every step safe to interrupt: a document's new passages are written under
-new ids, then the manifest (the commit point) switches to them, then the old ones are deleted.
-Searches only show passages that the manifest lists, so a half-written document is never seen.
-Removals (`prune`, `rebuild`) commit the manifest first and delete afterwards, so the manifest
-never lists a passage the store has lost; whatever an interrupted run left in the store
-without committing it is deleted at the start of the next run.
+Every change goes through the write protocol of `kb.storage.writes`, which makes each step
+safe to interrupt: searches only show whole, committed documents, and whatever an interrupted
+run left behind is cleaned up at the start of the next one.
 """
 
 from __future__ import annotations
@@ -22,14 +19,19 @@ import numpy as np
 from ingest.chunking import chunk_document, embedding_text
 from ingest.errors import IngestError
 from ingest.loaders import iter_files, load_document
+from kb.files import sha256_file
 from kb.models import Document, Passage
-from kb.storage.corrections import apply_corrections, load_corrections, relevant
-from kb.storage.keyword_index import LexicalIndex
 from kb.storage.knowledge import KnowledgeBase
-from kb.storage.lock import writer_lock
-from kb.storage.manifest import DocRecord, Manifest, load_manifest
+from kb.storage.manifest import DocRecord, Manifest
+from kb.storage.writes import Writer, writing
+from kb.tags.tagger import default_tagger
 
 Tagger = Callable[[list[Passage], np.ndarray], list[Passage]]
+
+
+def untagged(passages: list[Passage], vectors: np.ndarray) -> list[Passage]:
+    """A tagger that adds no tags: `ingest_paths(..., tagger=untagged)` stores passages bare."""
+    return passages
 
 
 @dataclass
@@ -60,14 +62,6 @@ class Progress:
     def passages_done(self, count: int) -> None: ...
 
     def message(self, text: str) -> None: ...
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _unique_doc_id(doc_id: str, path: str, manifest: Manifest) -> str:
@@ -129,40 +123,41 @@ def ingest_paths(
     tagger: Tagger | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
-    """Bring the knowledge base in step with the files under `paths`."""
+    """Bring the knowledge base in step with the files under `paths`.
+
+    Passages are tagged by `tagger`, by default the knowledge base's own (`default_tagger`);
+    pass `untagged` to store them without tags.
+    """
     progress = progress or Progress()
-    with writer_lock(kb.settings.home):
-        return _ingest_locked(kb, list(paths), prune, rebuild, tagger, progress)
+    if tagger is None:
+        tagger = default_tagger(kb)
+    with writing(kb) as writer:
+        return _ingest_locked(writer, list(paths), prune, rebuild, tagger, progress)
 
 
 def _ingest_locked(
-    kb: KnowledgeBase,
+    writer: Writer,
     paths: list[Path],
     prune: bool,
     rebuild: bool,
-    tagger: Tagger | None,
+    tagger: Tagger,
     progress: Progress,
 ) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
-    # Another process may have written since this one opened the store (Chroma keeps a
-    # per-process copy of the vector index): write on top of what is on disk now.
-    kb.store.refresh()
-    manifest = load_manifest(kb.settings.manifest_path)
     if rebuild:
         # Re-embed everything known so far plus what was asked for.
-        paths = paths + [Path(r.path) for r in manifest.docs.values() if Path(r.path).exists()]
-        manifest = Manifest()
-        kb.save_manifest(manifest)  # forget first: a crash must not leave a manifest of ghosts
-        kb.store.reset()
-    recover_orphans(kb, manifest)
+        known = writer.manifest.docs.values()
+        paths = paths + [Path(r.path) for r in known if Path(r.path).exists()]
+        writer.reset()
+    writer.drop_orphans()
 
     files = iter_files(paths)
     progress.files(len(files))
     for path in files:
         key = str(path)
         try:
-            status, count = _ingest_one(kb, manifest, path, tagger, progress, report)
+            status, count = _ingest_one(writer, path, tagger, progress, report)
         except IngestError as exc:
             report.failed.append((key, exc.reason))
             status, count = "failed", 0
@@ -170,53 +165,33 @@ def _ingest_locked(
 
     if prune:
         asked = [p.resolve() for p in paths]
-        for record in list(manifest.docs.values()):
+        for record in list(writer.manifest.docs.values()):
             record_path = Path(record.path)
             under_asked = any(
                 record_path.resolve() == a or a in record_path.resolve().parents for a in asked
             )
             if under_asked and not record_path.exists():
-                del manifest.docs[record.doc_id]
-                kb.save_manifest(manifest)
-                kb.store.delete(record.passage_ids)
+                writer.forget([record])
                 report.removed.append(record.path)
 
-    if report.changed or rebuild or _lexical_stale(kb, manifest):
+    if report.changed or rebuild or writer.index_stale():
         progress.message("Updating the keyword index…")
-        committed = sorted(manifest.passage_ids())
-        if rebuild:
-            kb.set_lexical(LexicalIndex.build(kb.store.iter_get(committed)))
-        else:
-            kb.set_lexical(
-                LexicalIndex.updated(kb.settings.bm25_path, committed, kb.store.iter_get)
-            )
+        writer.reindex(full=rebuild)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _lexical_stale(kb: KnowledgeBase, manifest: Manifest) -> bool:
-    return set(kb.lexical.ids) != manifest.passage_ids()
-
-
-def recover_orphans(kb: KnowledgeBase, manifest: Manifest) -> list[str]:
-    """Delete passages an interrupted run wrote but never committed to the manifest."""
-    orphans = sorted(kb.store.all_ids() - manifest.passage_ids())
-    if orphans:
-        kb.store.delete(orphans)
-    return orphans
-
-
 def _ingest_one(
-    kb: KnowledgeBase,
-    manifest: Manifest,
+    writer: Writer,
     path: Path,
-    tagger: Tagger | None,
+    tagger: Tagger,
     progress: Progress,
     report: IngestReport,
 ) -> tuple[str, int]:
+    kb, manifest = writer.kb, writer.manifest
     key = str(path.resolve())
     try:
-        digest = sha256_of(path)
+        digest = sha256_file(path)
     except OSError as exc:
         raise IngestError(path, f"cannot read the file: {exc.strerror or exc}") from exc
     previous = manifest.by_path(key)
@@ -237,23 +212,15 @@ def _ingest_one(
     if not passages:
         raise IngestError(path, "no text to index after extraction")
     vectors = embed_passages(kb, passages, progress)
-    if tagger is not None:
-        passages = tagger(passages, vectors)
-    corrections = relevant(load_corrections(kb.settings.corrections_path), doc_id, digest)
-    if corrections:
-        applied = apply_corrections(passages, corrections)
-        passages = applied.passages
-        report.unmatched_corrections.extend(
-            f"{c.passage_id} ({', '.join(c.add + c.remove)}) by {c.user} on {c.time}"
-            for c in applied.unmatched
-        )
+    applied = writer.with_corrections(doc_id, digest, tagger(passages, vectors))
+    passages = applied.passages
+    report.unmatched_corrections.extend(
+        f"{c.passage_id} ({', '.join(c.add + c.remove)}) by {c.user} on {c.time}"
+        for c in applied.unmatched
+    )
 
-    kb.store.upsert(passages, vectors)
-    manifest.docs[doc_id] = _record(document, passages)
-    kb.save_manifest(manifest)  # commit point
+    writer.put(_record(document, passages), passages, vectors)
     if previous is not None:
-        stale = sorted(set(previous.passage_ids) - {p.id for p in passages})
-        kb.store.delete(stale)
         report.updated.append(key)
         status = "updated"
     else:

@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     embedding_model: str = "e5-small"
     """`e5-small` (bundled multilingual-e5-small), `minilm` (bundled all-MiniLM-L6-v2),
     or any sentence-transformers model name or path."""
-    corpus_dir: Path = Path("corpus")
+    corpus_dir: Path | None = None
+    """The reports `clusterkb ingest` and `serve` start from (default: the bundled corpus)."""
     chunk_tokens: int = 200
     """Target passage size in the encoder's tokens (always kept below its limit)."""
     chunk_overlap_tokens: int = 30

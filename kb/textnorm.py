@@ -1,4 +1,8 @@
-"""Word tokens for lexical matching: lower case, no accents, stop words out, Snowball stems."""
+"""Text folding and word tokens: lower case, no accents, stop words out, Snowball stems.
+
+`fold` keeps every letter (for matching words in any script); `ascii_fold` and `name_key`
+keep ASCII only (for ids and for comparing names such as countries and languages).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ import unicodedata
 from functools import lru_cache
 
 import Stemmer
-from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_PORTUGUESE, STOPWORDS_SPANISH
 
 STEMMER_NAMES = {"es": "spanish", "en": "english", "pt": "portuguese"}
 _WORD = re.compile(r"[a-z0-9]+(?:[&'][a-z0-9]+)*")
@@ -19,8 +22,23 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def ascii_fold(text: str) -> str:
+    """Lower-case ASCII with accents stripped and other letters dropped ("Perú" → "peru")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return decomposed.encode("ascii", "ignore").decode("ascii").lower()
+
+
+def name_key(text: str) -> str:
+    """The ASCII words of `text`, one space apart: how names are compared ("Perú (MDIC)" →
+    "peru mdic")."""
+    return " ".join(re.findall(r"[a-z0-9]+", ascii_fold(text)))
+
+
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
+    # bm25s pulls in scipy: loaded only once words are needed, not to fold a name.
+    from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_PORTUGUESE, STOPWORDS_SPANISH
+
     return frozenset(fold(w) for w in (*STOPWORDS_SPANISH, *STOPWORDS_EN, *STOPWORDS_PORTUGUESE))
 
 

@@ -7,7 +7,7 @@ country without passages as such.
 
 Downloads: AppTest does not keep a download button's bytes, so the tests check the preview
 the page shows and the bytes of the same export function the buttons call
-(`clusterkb.app.briefs.export_bytes`); the real download is exercised in `tests/test_browser.py`.
+(`kb.briefs.export.export_bytes`); the real download is exercised in `tests/test_browser.py`.
 Uploads: AppTest drives `st.file_uploader` itself, so the upload test goes through the page.
 """
 
@@ -24,12 +24,12 @@ import pytest
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from clusterkb.app.briefs import compose_brief, export_bytes
 from clusterkb.app.evidence_chart import heatmap, selected_cell
 from clusterkb.app.i18n import EN, ES
-from clusterkb.app.uploads import UploadRejected, save_upload, stored_name
 from ingest.pipeline import ingest_paths
+from ingest.uploads import UploadRejected, save_upload, stored_name
 from kb.briefs.brief import list_briefs
+from kb.briefs.export import compose_brief, export_bytes
 from kb.config import Settings
 from kb.retrieval.evidence_map import build_map
 from kb.storage.knowledge import KnowledgeBase, open_kb
@@ -171,7 +171,7 @@ def test_opens_in_spanish_and_switches_to_english(home: KnowledgeBase) -> None:
 
 def test_every_interface_string_exists_in_both_languages() -> None:
     assert ES.keys() == EN.keys()
-    sources = [APP, *(REPO / "pages").glob("*.py"), *(REPO / "kb" / "ui").glob("*.py")]
+    sources = [APP, *(REPO / "clusterkb" / "app").rglob("*.py")]
     text = "\n".join(p.read_text(encoding="utf-8") for p in sources)
     used = set(re.findall(r"\bt\(\s*\"([a-z_]+)\"", text))
     assert used and used <= ES.keys()

@@ -15,11 +15,8 @@ from ingest.pipeline import ingest_paths
 from kb.briefs.brief import (
     BriefError,
     add_item,
-    brief_gaps,
     brief_path,
     delete_brief,
-    draft_brief,
-    fetch_passages,
     list_briefs,
     load_brief,
     move_item,
@@ -29,6 +26,7 @@ from kb.briefs.brief import (
     set_note,
 )
 from kb.briefs.compose import BriefDocument, Quotation, compose
+from kb.briefs.draft import brief_gaps, draft_brief, fetch_passages
 from kb.briefs.export_docx import to_docx
 from kb.briefs.export_markdown import to_markdown
 from kb.briefs.export_pdf import to_pdf
@@ -333,12 +331,12 @@ def test_cli_drafts_edits_and_exports(
     small_kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import clusterkb.cli.briefs as cli_brief
-    from clusterkb.cli.main import app
+    from clusterkb.cli import app
     from kb.config import get_settings
 
     monkeypatch.setenv("CLUSTERKB_HOME", str(small_kb.settings.home))
     get_settings.cache_clear()
-    monkeypatch.setattr(cli_brief, "_kb", lambda: small_kb)
+    monkeypatch.setattr(cli_brief, "open_kb_or_exit", lambda: small_kb)
     runner = CliRunner()
     try:
         result = runner.invoke(app, ["brief", "draft", "coordinación", "--name", "coord"])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from clusterkb.cli.main import app
+from clusterkb.cli import app
 from kb.config import get_settings
 
 HIT_FIELDS = {

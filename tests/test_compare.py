@@ -57,12 +57,15 @@ def test_cli_accepts_spanish_country_names(
 ) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    import clusterkb.cli.main
+    import clusterkb.cli.search
+    from clusterkb.cli import app
 
     build(fake_kb, tmp_path)
-    monkeypatch.setattr(clusterkb.cli.main, "_open_kb", lambda allow_model_change=False: fake_kb)
+    monkeypatch.setattr(
+        clusterkb.cli.search, "open_kb_or_exit", lambda allow_model_change=False: fake_kb
+    )
     out = CliRunner().invoke(
-        clusterkb.cli.main.app, ["compare", "coordinación", "--countries", "Brasil,Perú", "--json"]
+        app, ["compare", "coordinación", "--countries", "Brasil,Perú", "--json"]
     )
     assert out.exit_code == 0, out.output
     columns = json.loads(out.stdout)["countries"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from clusterkb.cli.main import app
+from clusterkb.cli import app
 from kb.config import get_settings
 
 # (query language, document languages searched) -> (recall@5 floor, MRR floor)

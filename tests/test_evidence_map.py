@@ -11,7 +11,7 @@ from ingest.pipeline import ingest_paths
 from kb.models import SearchFilters
 from kb.retrieval.evidence_map import build_map
 from kb.retrieval.search import search
-from kb.storage.keyword_index import LexicalRow
+from kb.storage.keyword_rows import LexicalRow
 from kb.storage.knowledge import KnowledgeBase
 from kb.tags.tagger import default_tagger
 from kb.tags.taxonomy import load_taxonomy

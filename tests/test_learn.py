@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from ingest.pipeline import ingest_paths
 from kb.learning.path import LEARNING_PATH, LearningPathError, build_path, load_path, parse_path
+from kb.learning.questions import make_quiz, quiz_from_kb
 from kb.learning.quiz import (
     KIND_INSTRUMENT_GOAL,
     KIND_PASSAGE_PROBLEM,
@@ -23,12 +24,10 @@ from kb.learning.quiz import (
     OUTSIDE_OECD_TABLE,
     Question,
     check_answer,
-    make_quiz,
-    quiz_from_kb,
     score,
 )
 from kb.models import Passage, Tag
-from kb.storage.keyword_index import LexicalRow
+from kb.storage.keyword_rows import LexicalRow
 from kb.storage.knowledge import KnowledgeBase
 from kb.storage.vectors import PassageStore
 from kb.tags.tagger import default_tagger
@@ -268,10 +267,12 @@ def test_interactive_loop_reads_answers_and_reveals_sources(corpus_kb: Knowledge
 def test_quiz_command_scores_answers_from_stdin(
     corpus_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import clusterkb.cli.main
-    from clusterkb.cli.main import app
+    import clusterkb.cli.learn
+    from clusterkb.cli import app
 
-    monkeypatch.setattr(clusterkb.cli.main, "_open_kb", lambda allow_model_change=False: corpus_kb)
+    monkeypatch.setattr(
+        clusterkb.cli.learn, "open_kb_or_exit", lambda allow_model_change=False: corpus_kb
+    )
     questions = quiz_from_kb(corpus_kb, n=3, seed=11, lang="en")
     right = [q.answer + 1 for q in questions]
     stdin = f"{right[0]}\n{right[1] % 4 + 1}\n{right[2]}\n"
@@ -294,10 +295,12 @@ def test_quiz_command_scores_answers_from_stdin(
 def test_path_command_prints_steps_with_citations(
     corpus_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import clusterkb.cli.main
-    from clusterkb.cli.main import app
+    import clusterkb.cli.learn
+    from clusterkb.cli import app
 
-    monkeypatch.setattr(clusterkb.cli.main, "_open_kb", lambda allow_model_change=False: corpus_kb)
+    monkeypatch.setattr(
+        clusterkb.cli.learn, "open_kb_or_exit", lambda allow_model_change=False: corpus_kb
+    )
     result = CliRunner().invoke(app, ["learn", "path", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "1. Concepts and definitions" in result.output

@@ -9,9 +9,10 @@ import pytest
 
 from ingest.errors import IngestError
 from ingest.loaders import SUPPORTED_SUFFIXES, iter_files, load_document
-from ingest.metadata import normalise_country, slugify
+from ingest.metadata import slugify
 from ingest.pdf import read_pdf
 from kb.config import Settings
+from kb.countries import normalise_country
 from tests.docs_factory import (
     EN_TEXT,
     ES_TEXT,

@@ -22,7 +22,8 @@ from ingest.pdf import join_pages
 from kb.config import Settings
 from kb.models import FACETS, Document, DocumentMeta, Passage, SearchFilters, Section, Tag
 from kb.retrieval.fusion import reciprocal_rank_fusion
-from kb.storage.vectors import PassageStore, passage_metadata
+from kb.storage.chroma_format import passage_metadata
+from kb.storage.vectors import PassageStore
 from tests.docs_factory import pdf_bytes
 from tests.helpers.fuzz import fuzz
 

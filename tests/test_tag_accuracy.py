@@ -9,19 +9,11 @@ import pytest
 import yaml
 from rich.console import Console
 
+from clusterkb.cli.evaluate import print_tag_report
 from ingest.loaders import load_document
 from kb.encoders import get_embedder
-from kb.evaluation.tagging import (
-    FLOORS,
-    TagEvalReport,
-    TagSetError,
-    load_tag_set,
-    print_tag_report,
-    resolve,
-    run_tag_eval,
-    span_entry,
-    span_hash,
-)
+from kb.evaluation.tag_set import TagSetError, load_tag_set, resolve, span_entry, span_hash
+from kb.evaluation.tagging import FLOORS, TagEvalReport, run_tag_eval
 from kb.models import FACETS, Document, DocumentMeta, Page
 from kb.tags.taxonomy import load_taxonomy
 from tests.conftest import REALDOCS, REPO, HashingEmbedder

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from clusterkb.cli.main import app
+from clusterkb.cli import app
 from ingest.pipeline import ingest_paths
 from kb.config import get_settings
 from kb.retrieval.search import search

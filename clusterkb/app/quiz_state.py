@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from kb.learning.quiz import Question, QuizScore, quiz_from_kb, score
+from kb.learning.questions import quiz_from_kb
+from kb.learning.quiz import Question, QuizScore, score
 from kb.storage.knowledge import KnowledgeBase
 
 QUIZ_KEY = "quiz"

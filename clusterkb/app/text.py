@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kb.briefs.compose import pages_label
 from kb.briefs.export_markdown import escape
-from kb.learning.quotes import country_name
+from kb.countries import country_name
 from kb.models import Passage
 
 

@@ -12,13 +12,15 @@ from clusterkb.app.i18n import lang, t
 from clusterkb.app.resources import current_settings, get_kb, get_taxonomy
 from clusterkb.app.text import citation, md, md_line, quote
 from kb.config import Settings
-from kb.learning.quotes import country_name
+from kb.countries import country_name
 from kb.models import FACETS, Passage, Tag
 from kb.storage.knowledge import KnowledgeBase
 from kb.storage.vectors import StoreError
 from kb.tags.taxonomy import Taxonomy
 
 BADGE_COLOURS = {"problem": "red", "instrument": "blue", "outcome": "green", "evidence": "orange"}
+ORIGINS = ("rule", "similarity", "human")
+"""Tag origins the interface has a word for (`origin_<origin>`)."""
 
 
 def open_kb_or_stop(settings: Settings | None = None) -> KnowledgeBase:
@@ -60,9 +62,6 @@ def render_tags(passage: Passage, taxonomy: Taxonomy) -> None:
                 f"**{md_line(facet)} · {md_line(tag_label(taxonomy, tag))}** — "
                 f"_{md_line(origin)}_: {md_line(tag.reason)}"
             )
-
-
-ORIGINS = ("rule", "similarity", "human")
 
 
 def render_passage(
@@ -116,6 +115,18 @@ def tag_multiselect(facet: str, key: str) -> list[str]:
         md_line(taxonomy.facet_label(facet, lang())),
         taxonomy.tag_ids(facet),
         format_func=lambda tag_id: taxonomy.label(facet, tag_id, lang()),
+        key=key,
+        persist_state="session",
+        placeholder=t("any"),
+    )
+
+
+def lang_multiselect(kb: KnowledgeBase, key: str) -> list[str]:
+    """A filter on the documents' languages, offering those the knowledge base holds."""
+    return st.multiselect(
+        t("language"),
+        sorted({r.lang for r in kb.manifest.docs.values() if r.lang}),
+        format_func=lang_name,
         key=key,
         persist_state="session",
         placeholder=t("any"),

@@ -1,5 +1,28 @@
-"""The `clusterkb` command line."""
+"""The `clusterkb` command line: one module per command group, registered here in help order."""
 
-from clusterkb.cli.main import app
+import typer
+
+from clusterkb.cli import admin, briefs, evaluate, ingest, learn, search, tags
+
+app = typer.Typer(
+    help="ClusterKB: a comparative knowledge base of cluster-development policy.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+app.command()(ingest.ingest)
+app.command()(search.search)
+app.command()(admin.stats)
+app.command("eval")(evaluate.evaluate_cmd)
+app.command()(tags.tag)
+app.command()(tags.tags)
+app.command("map")(search.evidence_map)
+app.command()(search.compare)
+app.command("check")(admin.check_cmd)
+app.command()(admin.serve)
+app.add_typer(
+    briefs.brief_app, name="brief", help="Recommendation briefs: collect, annotate, export."
+)
+app.add_typer(learn.learn_app, name="learn", help="Learning path and quizzes for new officials.")
 
 __all__ = ["app"]

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from clusterkb.cli.common import console, fail, open_kb_or_exit, write_json
 from kb.briefs.brief import (
     LANGS,
     Brief,
@@ -32,23 +30,11 @@ from kb.briefs.brief import (
 )
 from kb.config import get_settings
 
-if TYPE_CHECKING:
-    from kb.storage.knowledge import KnowledgeBase
-
-FORMATS: tuple[str, ...] = ("md", "docx", "pdf")
-
 brief_app = typer.Typer(
     help="Recommendation briefs: collect cited passages and export them (md, docx, pdf).",
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
-err = Console(stderr=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]Error:[/red] {escape(message)}")
-    return typer.Exit(2)
 
 
 @contextmanager
@@ -57,24 +43,16 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except BriefError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
 
 
 def _folder() -> Path:
     return get_settings().briefs_dir
 
 
-def _kb() -> KnowledgeBase:
-    from clusterkb.cli.main import (
-        _open_kb,  # late: clusterkb.cli.main registers this app, importing it early is a cycle
-    )
-
-    return _open_kb()
-
-
 def _check_lang(lang: str) -> None:
     if lang not in LANGS:
-        raise _fail(f"--lang must be one of {', '.join(LANGS)}")
+        raise fail(f"--lang must be one of {', '.join(LANGS)}")
 
 
 def _edit(name: str, change: Callable[[Brief], Brief]) -> Brief:
@@ -105,11 +83,11 @@ def add_cmd(
     note: Annotated[str, typer.Option(help="Your note on these passages.")] = "",
 ) -> None:
     """Add passages (checked against the knowledge base) to the end of a brief."""
-    from kb.briefs.brief import check_passage_ids
+    from kb.briefs.draft import check_passage_ids
 
     with _errors():
         brief = load_brief(name, _folder())
-        check_passage_ids(_kb(), passage_ids)
+        check_passage_ids(open_kb_or_exit(), passage_ids)
         for pid in passage_ids:
             brief = add_item(brief, pid, note)
         save_brief(brief, _folder())
@@ -157,7 +135,7 @@ def show_cmd(
     with _errors():
         brief = load_brief(name, _folder())
     if as_json:
-        sys.stdout.write(json.dumps(brief.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        write_json(brief.to_dict())
         return
     console.rule(f"[bold]{escape(brief.title)}[/bold] ({escape(brief.name)}, {brief.lang})")
     console.print(escape(brief.purpose) or "[dim](no purpose)[/dim]")
@@ -182,30 +160,6 @@ def list_cmd() -> None:
     console.print(table)
 
 
-def export_brief(brief: Brief, fmt: str, output: Path, lang: str | None = None) -> int:
-    """Compose `brief` against the knowledge base and write it; returns the number of sources."""
-    from kb.briefs.brief import brief_gaps, fetch_passages
-    from kb.briefs.compose import compose
-    from kb.briefs.export_docx import to_docx
-    from kb.briefs.export_markdown import to_markdown
-    from kb.briefs.export_pdf import to_pdf
-    from kb.tags.taxonomy import load_taxonomy
-
-    kb = _kb()
-    taxonomy = load_taxonomy()
-    passages = fetch_passages(kb, brief)
-    gaps = brief_gaps(kb, list(passages.values()), taxonomy)
-    doc = compose(brief, passages, taxonomy, lang or brief.lang, gaps)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "md":
-        output.write_text(to_markdown(doc), encoding="utf-8")
-    elif fmt == "docx":
-        to_docx(doc, output)
-    else:
-        to_pdf(doc, output)
-    return len(doc.sources)
-
-
 @brief_app.command("export")
 def export_cmd(
     name: Annotated[str, typer.Argument(help="The brief.")],
@@ -220,21 +174,26 @@ def export_cmd(
     ] = None,
 ) -> None:
     """Export a brief as a structured, cited document."""
+    from kb.briefs.export import FORMATS, compose_brief, export_bytes
+
     fmt = fmt or (output.suffix.lstrip(".").lower() if output and output.suffix else "md")
     if fmt not in FORMATS:
-        raise _fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if lang is not None:
         _check_lang(lang)
     with _errors():
         brief = load_brief(name, _folder())
         target = output or Path(f"{slug(brief.name)}.{fmt}")
         try:
-            count = export_brief(brief, fmt, target, lang)
+            doc = compose_brief(open_kb_or_exit(), brief, lang or brief.lang)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(export_bytes(doc, fmt))
         except OSError as exc:
             raise BriefError(f"cannot write {target}: {exc.strerror or exc}") from exc
     where = escape(str(target))
     console.print(
-        f"Wrote {fmt} brief {escape(brief.name)!r} ({count} sources) to {where}", soft_wrap=True
+        f"Wrote {fmt} brief {escape(brief.name)!r} ({len(doc.sources)} sources) to {where}",
+        soft_wrap=True,
     )
 
 
@@ -249,7 +208,7 @@ def draft_cmd(
     ] = None,
 ) -> None:
     """Draft a brief from the best passages for a question, and save it for editing."""
-    from kb.briefs.brief import draft_brief
+    from kb.briefs.draft import draft_brief
     from kb.models import SearchFilters
 
     _check_lang(lang)
@@ -258,7 +217,9 @@ def draft_cmd(
         if brief_exists(key, _folder()):
             raise BriefError(f"a brief named {key!r} already exists; choose another with --name")
         filters = SearchFilters(countries=tuple(country or ()))
-        brief = draft_brief(_kb(), query, k=k, lang=lang, filters=filters, name=name or key)
+        brief = draft_brief(
+            open_kb_or_exit(), query, k=k, lang=lang, filters=filters, name=name or key
+        )
         if not brief.items:
             raise BriefError(f"no passage matches {query!r}; nothing saved")
         save_brief(brief, _folder())

@@ -2,83 +2,43 @@
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from clusterkb.cli.common import console, err, fail, open_kb_or_exit, write_json
 from kb.learning.path import LANGS, LearningPathError, PathStep
 from kb.learning.quiz import Question, QuizScore, check_answer, score
 from kb.learning.quotes import citation, quotation
+from kb.texts import Texts
 
 learn_app = typer.Typer(
     help="Learning path and quizzes for new officials.",
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
-err = Console(stderr=True)
-
 PATH_QUOTE_CHARS = 400
 REVEAL_QUOTE_CHARS = 500
 QUIT_WORDS = frozenset({"q", "quit", "salir"})
 
-_UI: dict[str, dict[str, str]] = {
-    "es": {
-        "fallback": "(no hay pasajes en español para este paso: se muestran en otro idioma)",
-        "no_passages": "  Ningún pasaje del conocimiento base corresponde a este paso.",
-        "seed": "Cuestionario de {n} preguntas (semilla {seed}; úsela con --seed para repetirlo).",
-        "quit_hint": "Responda con el número de la opción; «q» termina.",
-        "question": "Pregunta {number} de {total}",
-        "prompt": "Su respuesta (1-{count})",
-        "invalid": "Escriba un número del 1 al {count}, o «q» para terminar.",
-        "right": "✔ Correcto.",
-        "wrong": "✘ Incorrecto. La respuesta correcta es {answer}.",
-        "source": "Pasaje de origen",
-        "score": "Puntaje: {correct}/{answered} ({percent} %)",
-        "unanswered": " · {left} pregunta(s) sin responder de {total}",
-        "empty": (
-            "No se pudo armar ninguna pregunta: el conocimiento base no tiene pasajes "
-            "etiquetados (ejecute `clusterkb ingest`)."
-        ),
-    },
-    "en": {
-        "fallback": "(no passages in English for this step: showing another language)",
-        "no_passages": "  No passage in the knowledge base matches this step.",
-        "seed": "Quiz of {n} questions (seed {seed}; pass it to --seed to repeat it).",
-        "quit_hint": "Answer with the option's number; 'q' ends the quiz.",
-        "question": "Question {number} of {total}",
-        "prompt": "Your answer (1-{count})",
-        "invalid": "Type a number from 1 to {count}, or 'q' to stop.",
-        "right": "✔ Right.",
-        "wrong": "✘ Wrong. The right answer is {answer}.",
-        "source": "Source passage",
-        "score": "Score: {correct}/{answered} ({percent}%)",
-        "unanswered": " · {left} of {total} question(s) not answered",
-        "empty": (
-            "No question could be made: the knowledge base has no tagged passages "
-            "(run `clusterkb ingest`)."
-        ),
-    },
-}
+_UI = Texts(Path(__file__).with_name("learn_texts.yaml"))
 
 LangOption = Annotated[str, typer.Option("--lang", help="Interface language: es or en.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for the app.")]
 
 
 def _ui(key: str, lang: str, **values: object) -> str:
-    return _UI.get(lang, _UI["es"])[key].format(**values)
+    return _UI.get(key, lang, **values)
 
 
 def _check_lang(lang: str) -> str:
     if lang not in LANGS:
-        err.print(f"[red]Error:[/red] --lang must be one of {', '.join(LANGS)}")
-        raise typer.Exit(2)
+        raise fail(f"--lang must be one of {', '.join(LANGS)}")
     return lang
 
 
@@ -128,18 +88,16 @@ def _print_path(steps: Sequence[PathStep], lang: str) -> None:
 @learn_app.command("path")
 def path_cmd(lang: LangOption = "es", as_json: JsonOption = False) -> None:
     """The learning path, step by step: what to take away and the passages to read."""
-    from clusterkb.cli.main import _open_kb
     from kb.learning.path import build_path, load_path
 
     lang = _check_lang(lang)
     try:
         learning = load_path()
     except LearningPathError as exc:
-        err.print(f"[red]Error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from exc
-    steps = build_path(_open_kb(), lang, learning)
+        raise fail(str(exc)) from exc
+    steps = build_path(open_kb_or_exit(), lang, learning)
     if as_json:
-        sys.stdout.write(json.dumps(path_to_dict(steps), ensure_ascii=False, indent=1) + "\n")
+        write_json(path_to_dict(steps))
     else:
         _print_path(steps, lang)
 
@@ -221,16 +179,15 @@ def quiz(
     as_json: JsonOption = False,
 ) -> None:
     """A quiz built from the tagged knowledge base; interactive unless --json."""
-    from clusterkb.cli.main import _open_kb
-    from kb.learning.quiz import quiz_from_kb
+    from kb.learning.questions import quiz_from_kb
 
     lang = _check_lang(lang)
     # No seed given: a fresh quiz each time, shown so a trainer can hand the same one out.
     seed = seed if seed is not None else random.SystemRandom().randrange(1_000_000)
-    questions = quiz_from_kb(_open_kb(), n=n, seed=seed, lang=lang)
+    questions = quiz_from_kb(open_kb_or_exit(), n=n, seed=seed, lang=lang)
     if as_json:
         data = {"seed": seed, "lang": lang, "questions": [q.to_dict() for q in questions]}
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        write_json(data)
         return
     if not questions:
         err.print(escape(_ui("empty", lang)))

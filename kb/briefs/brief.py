@@ -7,21 +7,14 @@ in the briefs folder, written atomically, under a slug that can never leave that
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from kb.models import Passage, SearchFilters
-
-if TYPE_CHECKING:  # the knowledge base pulls in the store and encoder: only needed by callers
-    from kb.storage.knowledge import KnowledgeBase
-    from kb.tags.taxonomy import Taxonomy
+from kb.files import atomic_write_text
 
 FORMAT_VERSION = 1
 MAX_SLUG = 80
@@ -165,16 +158,8 @@ def save_brief(brief: Brief, folder: Path) -> Brief:
     folder.mkdir(parents=True, exist_ok=True)
     path = brief_path(brief.name, folder)
     saved = replace(brief, updated=_now())
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(saved.to_dict(), fh, ensure_ascii=False, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)  # readers see the old brief or the new one, never half
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # Readers see the old brief or the new one, never half.
+    atomic_write_text(path, json.dumps(saved.to_dict(), ensure_ascii=False, indent=1))
     return saved
 
 
@@ -218,72 +203,3 @@ def delete_brief(name: str, folder: Path) -> None:
         path.unlink()
     except FileNotFoundError:
         raise BriefError(f"no brief named {name!r}") from None
-
-
-# --- knowledge-base side ----------------------------------------------------------------
-
-DRAFT_PURPOSE = {
-    "es": "Reunir la evidencia disponible sobre: {query}",
-    "en": "Gather the available evidence on: {query}",
-}
-
-
-def draft_brief(
-    kb: KnowledgeBase,
-    query: str,
-    k: int = 8,
-    lang: str = "es",
-    filters: SearchFilters | None = None,
-    name: str | None = None,
-) -> Brief:
-    """A brief holding the top `k` passages of a search for `query` (not saved)."""
-    from kb.retrieval.search import search
-
-    query = " ".join(query.split())
-    if not query:
-        raise BriefError("the query is empty")
-    hits = search(kb, query, k=k, filters=filters)
-    brief = new_brief(
-        name or query[:60],
-        title=query,
-        purpose=DRAFT_PURPOSE.get(lang, DRAFT_PURPOSE["es"]).format(query=query),
-        lang=lang,
-    )
-    for hit in hits:
-        brief = add_item(brief, hit.passage.id)
-    return brief
-
-
-def _existing(kb: KnowledgeBase, passage_ids: Sequence[str]) -> dict[str, Passage]:
-    # Only committed passages count: a half-ingested document is not citable.
-    visible = kb.visible_ids()
-    return {p.id: p for p in kb.store.get(list(passage_ids)) if p.id in visible}
-
-
-def fetch_passages(kb: KnowledgeBase, brief: Brief) -> dict[str, Passage]:
-    """The brief's passages that still exist in the knowledge base, by id."""
-    return _existing(kb, brief.passage_ids)
-
-
-def check_passage_ids(kb: KnowledgeBase, passage_ids: Sequence[str]) -> None:
-    """BriefError naming every id the knowledge base does not know."""
-    found = _existing(kb, passage_ids)
-    unknown = [i for i in passage_ids if i not in found]
-    if unknown:
-        raise BriefError(f"unknown passage id(s): {', '.join(unknown)} (ids are shown by search)")
-
-
-def brief_gaps(
-    kb: KnowledgeBase, brief_passages: Sequence[Passage], taxonomy: Taxonomy | None = None
-) -> list[tuple[str, str]]:
-    """Empty (problem, outcome) cells of the evidence map for the brief's tags and countries."""
-    from kb.retrieval.evidence_map import build_map
-    from kb.tags.taxonomy import load_taxonomy
-
-    problems = {t for p in brief_passages for t in p.tag_ids("problem")}
-    outcomes = {t for p in brief_passages for t in p.tag_ids("outcome")}
-    if not problems or not outcomes:
-        return []
-    countries = sorted({p.country for p in brief_passages if p.country})
-    emap = build_map(kb.lexical.rows, "problem", "outcome", taxonomy or load_taxonomy(), countries)
-    return [(r, c) for r, c in emap.gaps() if r in problems and c in outcomes]

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kb.briefs.brief import Brief
+from kb.briefs.labels import LABELS
 from kb.models import Passage
 from kb.tags.taxonomy import Taxonomy
 
@@ -19,67 +20,6 @@ CONTEXT_MAX = 3
 """Context stays short: at most this many quotations."""
 EVIDENCE_TAGS: tuple[str, ...] = ("evaluated", "unverified", "not_achieved")
 WEAK_EVIDENCE: tuple[str, ...] = ("unverified", "not_achieved")
-
-TEXTS: dict[str, dict[str, str]] = {
-    "es": {
-        "purpose": "1. Propósito",
-        "context": "2. Contexto",
-        "problems": "3. Problemas observados, con ejemplos por país",
-        "instruments": "4. Instrumentos y lo que abordan",
-        "lessons": "5. Lecciones por país",
-        "recommendations": "6. Recomendaciones",
-        "evidence": "7. Solidez de la evidencia y vacíos",
-        "sources": "8. Fuentes",
-        "no_purpose": "(Sin propósito declarado.)",
-        "scope": "Este informe cita {n} pasajes de {d} documentos. Países y organismos: {c}.",
-        "empty": "El informe todavía no tiene pasajes.",
-        "no_problems": "Ningún pasaje del informe está etiquetado con un problema.",
-        "no_instruments": "Ningún pasaje del informe está etiquetado con un instrumento.",
-        "no_recommendations": "No hay pasajes de recomendación ni notas del autor.",
-        "goal": "Objetivo (OCDE): {goal}",
-        "addresses": "Problemas asociados en estos pasajes: {labels}",
-        "outcomes": "Resultados asociados en estos pasajes: {labels}",
-        "no_country": "Sin país indicado",
-        "author_note": "Nota del autor",
-        "counts": "Pasajes por tipo de evidencia: {counts}; sin etiqueta de evidencia: {none}.",
-        "gaps": "Vacíos de evidencia",
-        "gap": "Sin evidencia: problema {problem} × resultado {outcome}",
-        "no_gaps": "No se hallaron celdas vacías para los problemas y resultados del informe.",
-        "missing": "Pasaje no encontrado en la base (eliminado o re-ingerido): {id}",
-        "missing_note": "{note} (sobre el pasaje no encontrado {id})",
-        "page": "p. {a}",
-        "pages": "pp. {a}–{b}",
-    },
-    "en": {
-        "purpose": "1. Purpose",
-        "context": "2. Context",
-        "problems": "3. Problems observed, with country examples",
-        "instruments": "4. Instruments and what they address",
-        "lessons": "5. Lessons by country",
-        "recommendations": "6. Recommendations",
-        "evidence": "7. Strength of evidence and gaps",
-        "sources": "8. Sources",
-        "no_purpose": "(No purpose stated.)",
-        "scope": "This brief cites {n} passages from {d} documents. Countries and agencies: {c}.",
-        "empty": "The brief has no passages yet.",
-        "no_problems": "No passage of the brief is tagged with a problem.",
-        "no_instruments": "No passage of the brief is tagged with an instrument.",
-        "no_recommendations": "No recommendation passages and no author's notes.",
-        "goal": "Goal (OECD): {goal}",
-        "addresses": "Problems these passages address: {labels}",
-        "outcomes": "Outcomes these passages report: {labels}",
-        "no_country": "No country given",
-        "author_note": "Author's note",
-        "counts": "Passages by kind of evidence: {counts}; with no evidence tag: {none}.",
-        "gaps": "Evidence gaps",
-        "gap": "No evidence: problem {problem} × outcome {outcome}",
-        "no_gaps": "No empty cells for the brief's problems and outcomes.",
-        "missing": "Passage not found in the knowledge base (removed or re-ingested): {id}",
-        "missing_note": "{note} (on the missing passage {id})",
-        "page": "p. {a}",
-        "pages": "pp. {a}–{b}",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -158,10 +98,9 @@ def strip_control(text: str) -> str:
 
 def pages_label(passage: Passage, lang: str = "es") -> str:
     """'p. 3' or 'pp. 3–4'."""
-    texts = TEXTS.get(lang, TEXTS["es"])
     if passage.page_end and passage.page_end != passage.page_start:
-        return texts["pages"].format(a=passage.page_start, b=passage.page_end)
-    return texts["page"].format(a=passage.page_start)
+        return LABELS.get("pages", lang, a=passage.page_start, b=passage.page_end)
+    return LABELS.get("page", lang, a=passage.page_start)
 
 
 def _group(
@@ -188,7 +127,7 @@ def compose(
 ) -> BriefDocument:
     """The brief as ordered sections of quotations; passages missing from `passages` are listed."""
     lang = lang or brief.lang
-    t = TEXTS.get(lang, TEXTS["es"])
+    t = LABELS.table(lang)
     present = [passages[i] for i in brief.passage_ids if i in passages]
     numbers = {p.id: n for n, p in enumerate(present, start=1)}
 

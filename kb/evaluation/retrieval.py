@@ -7,8 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from kb.files import read_yaml
 from kb.models import Hit, SearchFilters
 
 
@@ -47,7 +46,7 @@ class Scores:
 
 
 def load_queries(path: Path) -> list[LabelledQuery]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     rows = data["queries"] if isinstance(data, dict) else data
     return [
         LabelledQuery(

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from kb.files import read_yaml
 from kb.models import FACETS, Hit, SearchFilters
 from kb.retrieval.search import search
 from kb.tags.taxonomy import Taxonomy, load_taxonomy
@@ -177,13 +176,7 @@ def parse_path(
 
 def load_path(path: Path = LEARNING_PATH, taxonomy: Taxonomy | None = None) -> LearningPath:
     """The learning path in `path` (by default the bundled `kb/learning/learning_path.yaml`)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise LearningPathError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise LearningPathError(f"{path}: not valid YAML: {exc}") from exc
-    return parse_path(data, taxonomy, str(path))
+    return parse_path(read_yaml(path, LearningPathError), taxonomy, str(path))
 
 
 def step_hits(kb: KnowledgeBase, step: Step, lang: str = "es") -> list[Hit]:

@@ -4,37 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+from kb.countries import country_name
 from kb.models import Passage, Tag
 from kb.textnorm import fold, stems
 
-if TYPE_CHECKING:
-    pass
-
-
 QUOTE_CHARS = 280
-
-# English names as stored (see ingest.metadata); the Spanish interface shows these instead.
-COUNTRY_NAMES_ES: dict[str, str] = {
-    "Brazil": "Brasil",
-    "Peru": "Perú",
-    "Mexico": "México",
-    "Panama": "Panamá",
-    "Dominican Republic": "República Dominicana",
-    "South Korea": "Corea del Sur",
-    "Singapore": "Singapur",
-    "New Zealand": "Nueva Zelanda",
-    "European Union": "Unión Europea",
-    "World Bank": "Banco Mundial",
-    "OECD": "OCDE",
-}
-
-
-def country_name(country: str, lang: str = "es") -> str:
-    """How a stored country or agency name reads in `lang`."""
-    return COUNTRY_NAMES_ES.get(country, country) if lang == "es" else country
-
 
 _BULLET = re.compile(r"^\s*[-+]\s+", re.MULTILINE)
 # A sentence ends at . ! ? or … followed by space, but not after a list number ("1. ").

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from kb.storage.keyword_index import LexicalRow
+from kb.storage.keyword_rows import LexicalRow
 from kb.tags.taxonomy import Taxonomy
 
 DIMENSIONS = ("problem", "instrument", "outcome", "evidence", "country")

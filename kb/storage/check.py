@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 from kb.models import Passage
 from kb.storage.corrections import Correction, apply_corrections, load_corrections
-from kb.storage.keyword_index import LexicalIndex, LexicalRow
+from kb.storage.keyword_rows import LexicalRow
 from kb.storage.knowledge import KnowledgeBase
-from kb.storage.lock import writer_lock
+from kb.storage.writes import writing
 
 
 @dataclass
@@ -112,30 +112,23 @@ def repair(kb: KnowledgeBase) -> CheckReport:
     """Rebuild what is derived: drop orphans, forget documents whose passages are lost (the
     next ingest re-adds them), re-apply logged tag corrections and rebuild the keyword index
     from the store."""
-    with writer_lock(kb.settings.home):
-        kb.store.refresh()  # see what other processes wrote, not this process's old copy
+    with writing(kb) as writer:  # re-reads the store: what other processes wrote counts
         before = check(kb)
         if before.missing_from_store:
-            manifest = kb.manifest
             missing = set(before.missing_from_store)
-            broken = [r for r in manifest.docs.values() if missing & set(r.passage_ids)]
-            for record in broken:
-                del manifest.docs[record.doc_id]
-            kb.save_manifest(manifest)  # forget first; what is left behind is an orphan
-            for record in broken:
-                kb.store.delete(record.passage_ids)
+            docs = writer.manifest.docs.values()
+            broken = [r for r in docs if missing & set(r.passage_ids)]
+            writer.forget(broken)  # what is left behind is an orphan, deleted next
             before.repaired.append(
                 f"forgot {len(broken)} incomplete documents; run `clusterkb ingest` to re-add them"
             )
-        orphans = sorted(kb.store.all_ids() - kb.manifest.passage_ids())
+        orphans = writer.drop_orphans()
         if orphans:
-            kb.store.delete(orphans)
             before.repaired.append(f"deleted {len(orphans)} orphan passages")
         if before.corrections_not_applied:
             fixed = [new for old, new in _apply_log(kb)[0] if set(old.tags) != set(new.tags)]
-            kb.store.update_tags(fixed)
+            writer.retag(fixed)
             before.repaired.append(f"re-applied tag corrections to {len(fixed)} passages")
-        committed = sorted(kb.manifest.passage_ids())
-        kb.set_lexical(LexicalIndex.build(kb.store.iter_get(committed)))
-        before.repaired.append(f"rebuilt the keyword index ({len(committed)} passages)")
+        committed = writer.reindex(full=True)
+        before.repaired.append(f"rebuilt the keyword index ({committed} passages)")
     return before

@@ -8,7 +8,6 @@ every ingest, so corrections are re-applied after tagging each time.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -16,6 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kb.files import sha256_text
 from kb.models import FACETS, Passage, Tag
 from kb.textnorm import fold
 
@@ -52,7 +52,8 @@ def parse_change(value: str) -> tuple[str, str]:
 
 
 def text_hash(text: str) -> str:
-    return hashlib.sha256(" ".join(fold(text).split()).encode()).hexdigest()
+    """Hash of the folded text with runs of space made one, as a correction names its passage."""
+    return sha256_text(" ".join(fold(text).split()))
 
 
 def anchor_of(text: str) -> str:

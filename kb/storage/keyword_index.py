@@ -9,12 +9,10 @@ another version's scores.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from array import array
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,35 +20,21 @@ import bm25s
 import numpy as np
 from bm25s.tokenization import Tokenized
 
-from kb.models import FACETS, Passage, SearchFilters
-from kb.textnorm import query_stems, stems
+from kb.models import Passage, SearchFilters
+from kb.storage.keyword_rows import (
+    ROWS_FILE,
+    TOKENS_FILE,
+    LexicalRow,
+    TokenTable,
+    read_rows,
+    rows_and_tokens,
+    tokenised,
+    write_rows,
+)
+from kb.textnorm import query_stems
 
-ROWS_FILE = "rows.json"
-TOKENS_FILE = "tokens.npz"
 T = TypeVar("T")
 LOAD_ATTEMPTS = 5
-
-
-@dataclass(frozen=True)
-class LexicalRow:
-    """What the lexical side knows of a passage: enough to filter without the store."""
-
-    id: str
-    doc_id: str
-    country: str
-    lang: str
-    tags: dict[str, list[str]] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, passage: Passage) -> LexicalRow:
-        tags = {f: passage.tag_ids(f) for f in FACETS if passage.tag_ids(f)}
-        return cls(passage.id, passage.doc_id, passage.country, passage.lang, tags)
-
-
-def passage_tokens(passage: Passage) -> list[str]:
-    """Title and section count as words of the passage: they say what it is about."""
-    text = " ".join(part for part in (passage.title, passage.section, passage.text) if part)
-    return stems(text, passage.lang) or ["_empty_"]
 
 
 class LexicalIndex:
@@ -81,7 +65,7 @@ class LexicalIndex:
         filter fields are kept (4 bytes a token), so a rebuild over a large store does not
         hold every passage's text in memory at once."""
         vocab: dict[str, int] = {}
-        return cls._from_rows(_tokenised(passages, vocab), vocab)
+        return cls._from_rows(tokenised(passages, vocab), vocab)
 
     @classmethod
     def updated(
@@ -108,7 +92,7 @@ class LexicalIndex:
             (rows[position[pid]], table.row(position[pid])) for pid in wanted if pid in position
         ]
         new = [pid for pid in wanted if pid not in position]
-        return cls._from_rows([*kept, *_tokenised(fetch(new), vocab)], vocab)
+        return cls._from_rows([*kept, *tokenised(fetch(new), vocab)], vocab)
 
     @classmethod
     def _from_rows(
@@ -197,8 +181,7 @@ class LexicalIndex:
         tmp.mkdir(parents=True)
         if self.retriever is not None:
             self.retriever.save(str(tmp), show_progress=False)
-        rows = [[r.id, r.doc_id, r.country, r.lang, r.tags] for r in self.rows]
-        (tmp / ROWS_FILE).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        write_rows(self.rows, tmp / ROWS_FILE)
         self._save_tokens(tmp / TOKENS_FILE)
         _fsync_dir(tmp)
         if path.exists():
@@ -227,7 +210,7 @@ class LexicalIndex:
 
     @classmethod
     def _load_from(cls, path: Path) -> LexicalIndex | None:
-        rows = _read_rows(path)
+        rows = read_rows(path)
         if rows is None:
             return None
         if not rows:
@@ -269,25 +252,6 @@ def _fsync_dir(path: Path) -> None:
             os.fsync(fh.fileno())
 
 
-def _read_rows(path: Path) -> list[LexicalRow] | None:
-    rows_file = path / ROWS_FILE
-    if not rows_file.exists():
-        return None
-    return [
-        LexicalRow(i, d, c, lang, tags)
-        for i, d, c, lang, tags in json.loads(rows_file.read_text(encoding="utf-8"))
-    ]
-
-
-def _tokenised(
-    passages: Iterable[Passage], vocab: dict[str, int]
-) -> Iterator[tuple[LexicalRow, array[int]]]:
-    """Each passage's filter fields and stems as ids into `vocab` (which grows as needed)."""
-    for p in passages:
-        ids = array("I", [vocab.setdefault(t, len(vocab)) for t in passage_tokens(p)])
-        yield LexicalRow.of(p), ids
-
-
 def _read_saved(path: Path, read: Callable[[Path], T | None]) -> T | None:
     """`read` on the folder of the index saved at `path`, again if a writer swapped it
     meanwhile; None when there is none (or only a half-written or damaged one)."""
@@ -308,59 +272,6 @@ def _read_saved(path: Path, read: Callable[[Path], T | None]) -> T | None:
     return None
 
 
-def _rows_and_tokens(folder: Path) -> tuple[list[LexicalRow], TokenTable] | None:
-    rows = _read_rows(folder)
-    table = TokenTable.load(folder / TOKENS_FILE, len(rows)) if rows else None
-    return (rows, table) if rows and table is not None else None
-
-
 def _load_rows_and_tokens(path: Path) -> tuple[list[LexicalRow], TokenTable] | None:
     """The rows and stems of the index saved at `path`, or None if either is missing."""
-    return _read_saved(path, _rows_and_tokens)
-
-
-@dataclass(frozen=True)
-class TokenTable:
-    """The stems of every row as ids into `words`, in one flat array (row i is
-    `flat[offsets[i]:offsets[i + 1]]`)."""
-
-    words: list[str]
-    offsets: np.ndarray
-    flat: np.ndarray
-
-    @classmethod
-    def of(cls, token_ids: list[array[int]], vocab: dict[str, int]) -> TokenTable:
-        words = [""] * len(vocab)
-        for word, i in vocab.items():
-            words[i] = word
-        lengths = np.fromiter((len(ids) for ids in token_ids), dtype=np.int64, count=len(token_ids))
-        offsets = np.zeros(len(token_ids) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        flat = np.empty(int(offsets[-1]), dtype=np.uint32)
-        for i, ids in enumerate(token_ids):
-            if len(ids):
-                flat[offsets[i] : offsets[i + 1]] = np.frombuffer(ids, dtype=np.uint32)
-        return cls(words, offsets, flat)
-
-    def row(self, i: int) -> array[int]:
-        return array("I", self.flat[self.offsets[i] : self.offsets[i + 1]].tobytes())
-
-    def save(self, target: Path) -> None:
-        # Stems never hold a newline: one UTF-8 blob keeps long words from padding every entry.
-        words = np.frombuffer("\n".join(self.words).encode("utf-8"), dtype=np.uint8)
-        with open(target, "wb") as fh:
-            np.savez(fh, offsets=self.offsets, flat=self.flat, words=words)
-
-    @classmethod
-    def load(cls, source: Path, rows: int) -> TokenTable | None:
-        """The table saved at `source`, or None when absent or not for `rows` rows."""
-        if not source.exists():
-            return None
-        with np.load(source, allow_pickle=False) as data:
-            offsets, flat = data["offsets"], data["flat"]
-            words = data["words"].tobytes().decode("utf-8").split("\n")
-        if len(offsets) != rows + 1 or int(offsets[-1]) != len(flat):
-            return None
-        if len(flat) and int(flat.max()) >= len(words):
-            return None
-        return cls(words, offsets, flat)
+    return _read_saved(path, rows_and_tokens)

@@ -8,11 +8,13 @@ and the keyword index is reloaded when it was replaced.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.config import Settings, get_settings
 from kb.encoders import Embedder, get_embedder
+from kb.models import Passage
 from kb.storage.keyword_index import LexicalIndex
 from kb.storage.keyword_index import stamp as index_stamp
 from kb.storage.manifest import Manifest, load_manifest, save_manifest
@@ -73,6 +75,11 @@ class KnowledgeBase:
         """Write the manifest (the commit point of every change) as this process's own change."""
         save_manifest(manifest, self.settings.manifest_path)
         self._store_stamp = _stamp(self.settings.manifest_path)
+
+    def passages(self, ids: Sequence[str]) -> list[Passage]:
+        """The committed passages among `ids`: a half-ingested document is never shown or cited."""
+        visible = self.visible_ids()
+        return [p for p in self.store.get(list(ids)) if p.id in visible]
 
     def visible_ids(self) -> frozenset[str]:
         """Passage ids committed in the manifest: the only ones a search may show."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from kb.files import atomic_write_text
 
 VERSION = 1
 
@@ -48,29 +49,8 @@ def load_manifest(path: Path) -> Manifest:
 
 def save_manifest(manifest: Manifest, path: Path) -> None:
     """Write atomically: a crash leaves the previous manifest, never a torn one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
     payload = {
         "version": VERSION,
         "docs": [asdict(r) for r in sorted(manifest.docs.values(), key=lambda r: r.doc_id)],
     }
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, ensure_ascii=False, indent=1)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    atomic_write_text(path, json.dumps(payload, ensure_ascii=False, indent=1))

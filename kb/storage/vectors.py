@@ -6,7 +6,6 @@ function, so Chroma never loads (or downloads) a model of its own.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -14,7 +13,14 @@ from urllib.parse import urlparse
 import numpy as np
 
 from kb.config import Settings
-from kb.models import FACET_KEYS, Passage, SearchFilters, Tag
+from kb.models import Passage, SearchFilters
+from kb.storage.chroma_format import (
+    chroma_where,
+    passage_from_record,
+    passage_metadata,
+    replacing,
+    storable,
+)
 
 T = TypeVar("T")
 
@@ -76,106 +82,6 @@ def fresh_client(settings: Settings) -> Any:
         shared = SharedSystemClient._identifier_to_system
         shared.pop(str(settings.chroma_path), None)
     return make_client(settings)
-
-
-def storable(text: str) -> str:
-    """`text` as Chroma can store it: a lone surrogate (from a YAML escape or an undecodable
-    command-line argument) cannot be encoded and would make Chroma refuse the whole batch."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "replace").decode("utf-8")
-    return text
-
-
-def passage_metadata(passage: Passage) -> dict[str, Any]:
-    """Chroma metadata for a passage: scalars only, lists non-empty, no None values."""
-    meta: dict[str, Any] = {
-        "doc_id": storable(passage.doc_id),
-        "index": passage.index,
-        "start": passage.start,
-        "end": passage.end,
-        "page_start": passage.page_start,
-        "page_end": passage.page_end,
-        "section": storable(passage.section),
-        "title": storable(passage.title),
-        "country": storable(passage.country),
-        "source": storable(passage.source),
-        "lang": storable(passage.lang),
-    }
-    if passage.year is not None:
-        meta["year"] = int(passage.year)
-    for facet, key in FACET_KEYS.items():
-        ids = [storable(i) for i in passage.tag_ids(facet)]
-        if ids:  # Chroma refuses empty lists: an absent key means "no tags".
-            meta[key] = ids
-    if passage.tags:
-        meta["tags_json"] = storable(
-            json.dumps(
-                [[t.facet, t.tag_id, t.origin, t.reason, t.score] for t in passage.tags],
-                ensure_ascii=False,
-            )
-        )
-    return meta
-
-
-OPTIONAL_KEYS: tuple[str, ...] = ("year", *FACET_KEYS.values(), "tags_json")
-"""Metadata keys a passage may lack (no year, no tags of a facet)."""
-
-
-def replacing(meta: dict[str, Any]) -> dict[str, Any]:
-    """`meta` for an upsert or update that replaces a record's metadata.
-
-    Chroma merges new metadata into the old: a key left out keeps its old value, so a removed
-    tag would stay (in filters and in the tag list). None tells Chroma to drop the key.
-    """
-    return {**dict.fromkeys(OPTIONAL_KEYS), **meta}
-
-
-def passage_from_record(pid: str, text: str, meta: dict[str, Any]) -> Passage:
-    tags = tuple(
-        Tag(facet=f, tag_id=t, origin=o, reason=r, score=float(s))
-        for f, t, o, r, s in json.loads(meta.get("tags_json") or "[]")
-    )
-    return Passage(
-        id=pid,
-        doc_id=str(meta.get("doc_id", "")),
-        index=int(meta.get("index", 0)),
-        text=text,
-        start=int(meta.get("start", 0)),
-        end=int(meta.get("end", 0)),
-        page_start=int(meta.get("page_start", 1)),
-        page_end=int(meta.get("page_end", 1)),
-        section=str(meta.get("section", "")),
-        title=str(meta.get("title", "")),
-        country=str(meta.get("country", "")),
-        source=str(meta.get("source", "")),
-        lang=str(meta.get("lang", "")),
-        year=int(meta["year"]) if "year" in meta else None,
-        tags=tags,
-    )
-
-
-def _any_of(key: str, values: Sequence[str], op: str) -> dict[str, Any]:
-    clauses = [{key: {op: v}} for v in values]
-    return clauses[0] if len(clauses) == 1 else {"$or": clauses}
-
-
-def chroma_where(filters: SearchFilters) -> dict[str, Any] | None:
-    """Translate filters to a Chroma `where`: values of one field ORed, fields ANDed."""
-    clauses: list[dict[str, Any]] = []
-    if filters.countries:
-        clauses.append({"country": {"$in": list(filters.countries)}})
-    if filters.langs:
-        clauses.append({"lang": {"$in": list(filters.langs)}})
-    if filters.doc_ids:
-        clauses.append({"doc_id": {"$in": list(filters.doc_ids)}})
-    for facet, values in sorted(filters.tags.items()):
-        if values:
-            clauses.append(_any_of(FACET_KEYS[facet], values, "$contains"))
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 class PassageStore:

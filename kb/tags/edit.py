@@ -7,14 +7,13 @@ from collections.abc import Sequence
 from kb.models import Passage
 from kb.storage.corrections import (
     Correction,
-    append_correction,
     apply_corrections,
     load_corrections,
     make_correction,
     parse_change,
 )
 from kb.storage.knowledge import KnowledgeBase
-from kb.storage.lock import writer_lock
+from kb.storage.writes import writing
 
 
 class TagEditError(ValueError):
@@ -22,8 +21,8 @@ class TagEditError(ValueError):
 
 
 def get_passage(kb: KnowledgeBase, passage_id: str) -> Passage:
-    found = kb.store.get([passage_id])
-    if not found or passage_id not in kb.visible_ids():
+    found = kb.passages([passage_id])
+    if not found:
         raise TagEditError(f"no passage with id {passage_id!r} (ids are shown by search)")
     return found[0]
 
@@ -49,15 +48,14 @@ def correct_tags(
             raise TagEditError(str(exc)) from exc
         if tag_id not in taxonomy.tag_ids(facet):
             raise TagEditError(f"unknown {facet} tag {tag_id!r}")
-    with writer_lock(kb.settings.home):
+    # The store is not re-read first: a tag edit writes no vectors, and re-reading a large
+    # store's vector index would cost seconds on every edit.
+    with writing(kb, reread_store=False) as writer:
         passage = get_passage(kb, passage_id)
-        record = kb.manifest.docs.get(passage.doc_id)
+        record = writer.manifest.docs.get(passage.doc_id)
         sha = record.sha256 if record else ""
         correction = make_correction(passage, sha, add, remove, note, user or kb.settings.user)
-        append_correction(kb.settings.corrections_path, correction)
-        updated = apply_corrections([passage], [correction]).passages[0]
-        kb.store.update_tags([updated])
-        kb.set_lexical(kb.lexical.with_passages([updated]))
+        updated = writer.correct(passage, correction)
     return updated
 
 

@@ -7,9 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from kb.files import SAFE_LOADER
+from kb.files import read_yaml
 from kb.models import FACETS
 
 TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
@@ -118,8 +116,4 @@ def parse_taxonomy(data: dict[str, Any]) -> Taxonomy:
 @lru_cache(maxsize=4)
 def load_taxonomy(path: Path = TAXONOMY_PATH) -> Taxonomy:
     """The taxonomy at `path` (cached per path)."""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except yaml.YAMLError as exc:
-        raise TaxonomyError(f"{path}: not valid YAML: {exc}") from exc
-    return parse_taxonomy(data)
+    return parse_taxonomy(read_yaml(path, TaxonomyError))

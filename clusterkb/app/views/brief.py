@@ -15,12 +15,12 @@ from clusterkb.app.brief_session import (
     sync_fields,
     take_flash,
 )
-from clusterkb.app.briefs import FORMATS, compose_brief, export_bytes, file_name
 from clusterkb.app.i18n import lang, t
 from clusterkb.app.resources import current_settings
 from clusterkb.app.text import citation, md, md_line
 from clusterkb.app.widgets import open_kb_or_stop
 from kb.briefs.brief import list_briefs
+from kb.briefs.export import FORMATS, compose_brief, export_bytes, file_name
 from kb.briefs.export_markdown import to_markdown
 
 kb = open_kb_or_stop()

@@ -5,11 +5,17 @@ import streamlit as st
 from clusterkb.app.i18n import lang, t
 from clusterkb.app.resources import get_taxonomy
 from clusterkb.app.text import md_line
-from clusterkb.app.widgets import country_label, lang_name, open_kb_or_stop, render_passage
+from clusterkb.app.widgets import (
+    country_label,
+    lang_multiselect,
+    open_kb_or_stop,
+    render_passage,
+)
+from kb.countries import compare_default
 from kb.models import FACETS
 from kb.retrieval.compare import available_countries, compare
 
-DEFAULT_COUNTRIES = ("Argentina", "Brazil", "Chile", "El Salvador")
+DEFAULT_COUNTRIES = compare_default()
 PROFILE_TOP = 5
 
 kb = open_kb_or_stop()
@@ -33,14 +39,7 @@ chosen = st.multiselect(
     persist_state="session",
 )
 
-langs = st.multiselect(
-    t("language"),
-    sorted({r.lang for r in kb.manifest.docs.values() if r.lang}),
-    format_func=lang_name,
-    key="compare_langs",
-    persist_state="session",
-    placeholder=t("any"),
-)
+langs = lang_multiselect(kb, "compare_langs")
 k = st.slider(t("passages_per_country"), 1, 5, 2, key="compare_k", persist_state="session")
 
 if not query.strip():

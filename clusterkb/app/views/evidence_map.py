@@ -6,7 +6,6 @@ from clusterkb.app.evidence_chart import heatmap, selected_cell
 from clusterkb.app.i18n import lang, t
 from clusterkb.app.resources import get_taxonomy
 from clusterkb.app.widgets import country_label, open_kb_or_stop, render_passage
-from kb.models import Passage
 from kb.retrieval.evidence_map import build_map
 
 ROW_DIMS = ("problem", "instrument", "country")
@@ -111,9 +110,7 @@ else:
         st.warning(t("cell_gap"))
     else:
         st.caption(t("cell_count", n=len(ids)))
-        visible = kb.visible_ids()
-        passages: list[Passage] = [p for p in kb.store.get(list(ids)) if p.id in visible]
-        for passage in passages:
+        for passage in kb.passages(list(ids)):
             render_passage(passage, "map", max_chars=700)
 
 st.subheader(t("no_evidence"))

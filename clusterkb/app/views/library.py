@@ -9,8 +9,9 @@ from clusterkb.app.i18n import lang, t
 from clusterkb.app.progress import ingest_with_status
 from clusterkb.app.resources import current_settings, get_taxonomy
 from clusterkb.app.text import md
-from clusterkb.app.uploads import FileResult, file_results, original_names, save_uploads
 from clusterkb.app.widgets import country_label, lang_name, open_kb_or_stop, render_passage
+from clusterkb.bundled_corpus import corpus_dir
+from ingest.uploads import FileResult, file_results, original_names, save_uploads
 from kb.models import FACETS
 from kb.storage.corrections import load_corrections
 from kb.storage.lock import WriterBusyError
@@ -105,7 +106,7 @@ if left.button(
     st.session_state[RESULTS] = results
     st.rerun()  # the document list and counts above predate this ingest
 if right.button(t("reingest"), key="library_reingest", icon=":material/sync:"):
-    targets = [p for p in (settings.corpus_dir, settings.uploads_dir) if p.exists()]
+    targets = [p for p in (corpus_dir(settings), settings.uploads_dir) if p.exists()]
     outcome = ingest_with_status(kb, targets, {})
     if outcome is not None:
         report = outcome[0]

@@ -5,7 +5,7 @@ import streamlit as st
 from clusterkb.app.i18n import t
 from clusterkb.app.widgets import (
     country_label,
-    lang_name,
+    lang_multiselect,
     open_kb_or_stop,
     render_passage,
     tag_multiselect,
@@ -31,14 +31,8 @@ with st.expander(t("filters"), expanded=True):
         persist_state="session",
         placeholder=t("any"),
     )
-    langs = middle.multiselect(
-        t("language"),
-        sorted({r.lang for r in kb.manifest.docs.values() if r.lang}),
-        format_func=lang_name,
-        key="search_langs",
-        persist_state="session",
-        placeholder=t("any"),
-    )
+    with middle:
+        langs = lang_multiselect(kb, "search_langs")
     k = right.slider(t("how_many"), 1, 20, 8, key="search_k", persist_state="session")
     tags: dict[str, list[str]] = {}
     for facet, holder in zip(FACETS, st.columns(len(FACETS)), strict=True):

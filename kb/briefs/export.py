@@ -1,18 +1,23 @@
-"""The session brief composed against the knowledge base, and exported as bytes for download."""
+"""A brief composed against the knowledge base and exported as Markdown, DOCX or PDF bytes."""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kb.briefs.brief import Brief, brief_gaps, fetch_passages, slug
+from kb.briefs.brief import Brief, slug
 from kb.briefs.compose import BriefDocument, compose
+from kb.briefs.draft import brief_gaps, fetch_passages
 from kb.briefs.export_docx import to_docx
 from kb.briefs.export_markdown import to_markdown
 from kb.briefs.export_pdf import to_pdf
-from kb.storage.knowledge import KnowledgeBase
 from kb.tags.taxonomy import load_taxonomy
 
+if TYPE_CHECKING:
+    from kb.storage.knowledge import KnowledgeBase
+
+# format -> media type of the exported file
 FORMATS: dict[str, str] = {
     "md": "text/markdown",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -34,6 +39,7 @@ def export_bytes(doc: BriefDocument, fmt: str) -> bytes:
         return to_markdown(doc).encode("utf-8")
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    # The DOCX and PDF writers write files: let them write a temporary one.
     with tempfile.TemporaryDirectory(prefix="clusterkb-export-") as folder:
         path = Path(folder) / f"brief.{fmt}"
         (to_docx if fmt == "docx" else to_pdf)(doc, path)
@@ -41,7 +47,7 @@ def export_bytes(doc: BriefDocument, fmt: str) -> bytes:
 
 
 def file_name(brief: Brief, fmt: str) -> str:
-    """A safe download name from the brief's title (or name)."""
+    """A safe file name from the brief's title (or name)."""
     for candidate in (brief.title, brief.name):
         try:
             return f"{slug(candidate)}.{fmt}"

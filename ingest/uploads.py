@@ -1,4 +1,4 @@
-"""Uploaded files: checked on the server, stored under content-hash names, reported per file.
+"""Uploaded files: checked before ingest, stored under content-hash names, reported per file.
 
 The stored name is `<slug of the original stem>-<first 12 hex of sha256><suffix>`: the same
 content always lands on the same file (re-uploading it is "unchanged"), a name can never leave
@@ -7,10 +7,7 @@ the uploads folder, and the original name is kept only as metadata in `.names.js
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +16,7 @@ from ingest.loaders import SUPPORTED_SUFFIXES, size_reason
 from ingest.metadata import slugify
 from ingest.pipeline import IngestReport
 from kb.config import Settings
+from kb.files import atomic_write_bytes, sha256_hex
 
 NAMES_FILE = ".names.json"  # hidden: the folder walk of ingest skips it
 _MB = 1024 * 1024
@@ -47,7 +45,7 @@ def stored_name(original: str, data: bytes) -> str:
         allowed = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise UploadRejected(f"unsupported file type {suffix or '(none)'}; use {allowed}")
     stem = slugify(original[: len(original) - len(suffix)])[:SLUG_CHARS].rstrip("_") or "doc"
-    return f"{stem}-{hashlib.sha256(data).hexdigest()[:12]}{suffix}"
+    return f"{stem}-{sha256_hex(data)[:12]}{suffix}"
 
 
 def save_upload(original: str, data: bytes, settings: Settings) -> Path:
@@ -60,22 +58,9 @@ def save_upload(original: str, data: bytes, settings: Settings) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / stored_name(original, data)
     if not path.exists():
-        _write_atomic(path, data)
+        atomic_write_bytes(path, data)
     _remember_name(folder, path.name, original)
     return path
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def original_names(folder: Path) -> dict[str, str]:
@@ -93,7 +78,7 @@ def _remember_name(folder: Path, stored: str, original: str) -> None:
         return
     names[stored] = original
     payload = json.dumps(names, ensure_ascii=False, indent=1).encode("utf-8")
-    _write_atomic(folder / NAMES_FILE, payload)
+    atomic_write_bytes(folder / NAMES_FILE, payload)
 
 
 def save_uploads(

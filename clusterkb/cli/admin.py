@@ -1,0 +1,127 @@
+"""`clusterkb stats`, `check` and `serve`: look after the knowledge base and start the app."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from clusterkb.bundled_corpus import corpus_dir
+from clusterkb.cli.common import console, fail, open_kb_or_exit, write_json
+from clusterkb.cli.ingest import run_ingest
+from kb.config import get_settings
+
+# The Streamlit script of the app, inside the installed package.
+APP_FILE = Path(__file__).resolve().parents[1] / "app" / "main.py"
+
+
+def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Documents, passages, languages, countries, model and store location."""
+    kb = open_kb_or_exit()
+    manifest = kb.manifest
+    docs = list(manifest.docs.values())
+    langs: dict[str, int] = {}
+    countries: dict[str, int] = {}
+    for record in docs:
+        langs[record.lang] = langs.get(record.lang, 0) + 1
+        countries[record.country or "(unknown)"] = (
+            countries.get(record.country or "(unknown)", 0) + 1
+        )
+    data = {
+        "documents": len(docs),
+        "passages": kb.store.count(),
+        "languages": dict(sorted(langs.items())),
+        "countries": dict(sorted(countries.items())),
+        "embedding_model": kb.embedder.name,
+        "store": kb.store.location,
+        "mode": "server" if kb.settings.server_mode else "embedded",
+        "keyword_index_passages": len(kb.lexical),
+    }
+    if as_json:
+        write_json(data)
+        return
+    table = Table(show_header=False, box=None)
+    for key, value in data.items():
+        shown = (
+            ", ".join(f"{k} {v}" for k, v in value.items()) if isinstance(value, dict) else value
+        )
+        table.add_row(key.replace("_", " "), escape(str(shown)))
+    console.print(table)
+
+
+def check_cmd(
+    repair: Annotated[bool, typer.Option(help="Rebuild what is derived from the store.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Verify that store, keyword index, manifest and correction log agree."""
+    from kb.storage.check import check
+    from kb.storage.check import repair as run_repair
+    from kb.storage.lock import WriterBusyError
+
+    kb = open_kb_or_exit()
+    try:
+        report = run_repair(kb) if repair else check(kb)
+    except WriterBusyError as exc:
+        raise fail(str(exc), 3) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(report.__dict__ | {"ok": report.ok}, indent=1) + "\n")
+    else:
+        console.print(
+            f"manifest {report.manifest_passages} passages · store {report.store_passages} · "
+            f"keyword index {report.index_passages}"
+        )
+        for line in report.problems():
+            console.print(f"[yellow]problem:[/yellow] {escape(line)}")
+        for line in report.repaired:
+            console.print(f"[green]repaired:[/green] {escape(line)}")
+        if report.ok:
+            console.print("All records agree.")
+    if not report.ok and not repair:
+        raise typer.Exit(1)
+
+
+def serve(
+    port: Annotated[int, typer.Option(help="Port for the app.")] = 8501,
+    build: Annotated[
+        bool, typer.Option(help="Build the knowledge base from the bundled corpus if empty.")
+    ] = True,
+) -> None:
+    """Start the app on http://localhost:PORT, building the knowledge base first if needed."""
+    settings = get_settings()
+    if build and not settings.manifest_path.exists():
+        corpus = corpus_dir(settings)
+        console.print(f"Building the knowledge base from {corpus}/ (first start)…")
+        run_ingest([corpus])
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_FILE),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        # A named address: headless Streamlit otherwise asks a web service for the machine's
+        # public IP at every start, just to print it.
+        "--browser.serverAddress",
+        "localhost",
+        # The rest of .streamlit/config.toml, which Streamlit reads only from the working folder.
+        "--client.toolbarMode",
+        "minimal",
+        "--server.enableXsrfProtection",
+        "true",
+    ]
+    console.print(f"Starting the app on http://localhost:{port}")
+    os.execv(sys.executable, command) if os.name == "posix" else subprocess.run(
+        command, check=False
+    )
