@@ -1,5 +1,4 @@
-"""Helpers of the Streamlit app: translations, cached resources, session state, safe rendering.
+"""The Streamlit app: `navigation.py` (the shell), `views/` (one script per page), UI helpers.
 
-Like `kb/cli.py`, this package is a front end: it may call `ingest` (uploads, re-ingest).
-The pages under `pages/` only wire widgets to these helpers and to `kb`/`ingest` functions.
+A front end like the CLI: views only wire widgets to `kb` and `ingest` functions.
 """
