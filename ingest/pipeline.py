@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.annotate import annotate, country_distribution
 from ingest.chunking import chunk_document, embedding_text
 from ingest.errors import IngestError
 from ingest.loaders import iter_files, load_document
@@ -27,6 +28,8 @@ from kb.storage.writes import Writer, writing
 from kb.tags.tagger import default_tagger
 
 Tagger = Callable[[list[Passage], np.ndarray], list[Passage]]
+PIPELINE_VERSION = 2
+"""Bump when extraction or chunking changes: files ingested by an older version are redone."""
 
 
 def untagged(passages: list[Passage], vectors: np.ndarray) -> list[Passage]:
@@ -111,6 +114,10 @@ def _record(document: Document, passages: Sequence[Passage]) -> DocRecord:
         pages=len(document.pages),
         passage_ids=[p.id for p in passages],
         ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        publisher=m.publisher,
+        countries=country_distribution(list(passages)),
+        provenance=dict(m.provenance),
+        pipeline=PIPELINE_VERSION,
     )
 
 
@@ -195,20 +202,21 @@ def _ingest_one(
     except OSError as exc:
         raise IngestError(path, f"cannot read the file: {exc.strerror or exc}") from exc
     previous = manifest.by_path(key)
-    if previous is not None and previous.sha256 == digest:
+    if previous is not None and previous.sha256 == digest and previous.pipeline >= PIPELINE_VERSION:
         report.unchanged.append(key)
         return "unchanged", len(previous.passage_ids)
 
     document = load_document(path, kb.settings)
     doc_id = previous.doc_id if previous else _unique_doc_id(document.meta.doc_id, key, manifest)
     document = _with_doc_id(document, doc_id, key)
-    passages = chunk_document(
+    chunks = chunk_document(
         document,
         kb.embedder.count_tokens,
         kb.embedder.max_tokens,
         kb.settings.chunk_tokens,
         kb.settings.chunk_overlap_tokens,
     )
+    passages = annotate(document, chunks)
     if not passages:
         raise IngestError(path, "no text to index after extraction")
     vectors = embed_passages(kb, passages, progress)

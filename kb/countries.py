@@ -173,3 +173,8 @@ def compare_default() -> tuple[str, ...]:
 def agency_names() -> frozenset[str]:
     """Stored names of the agencies (OECD, CEPAL, …): sources, but no answer to "which country"."""
     return frozenset(c.name for c in load_countries().entries if c.agency)
+
+
+def countries_in(text: str) -> tuple[str, ...]:
+    """The countries `text` is about, by the names, places and agencies it mentions."""
+    return ()

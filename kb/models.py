@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 FACETS: tuple[str, ...] = ("problem", "instrument", "outcome", "evidence")
+BODY = "body"
+KINDS: tuple[str, ...] = (BODY, "toc", "acronyms", "references", "front")
+"""What a passage is: body text, or matter kept searchable but out of tags, maps and briefs
+(table of contents, acronym list, reference list, front matter / navigation / boilerplate)."""
 # Metadata / JSON key for each facet's list of tag ids.
 FACET_KEYS: dict[str, str] = {
     "problem": "problems",
@@ -21,6 +25,10 @@ class Page:
     number: int
     start: int
     end: int
+    label: str = ""
+    """The page number printed on the page (or set by the PDF's page labels); '' when none."""
+    ocr: bool = False
+    """The text was recognised from the page image (no text layer)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,14 @@ class DocumentMeta:
     lang: str
     path: str
     sha256: str
+    publisher: str = ""
+    countries: tuple[str, ...] = ()
+    """What the document is about as a whole; a passage naming no country inherits these."""
+    paged: bool = True
+    """False for Markdown and text files: they have no pages to cite."""
+    provenance: tuple[tuple[str, str], ...] = ()
+    """(field, origin) for each metadata field: front_matter, file_properties, cover, text,
+    file_name or person."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +119,25 @@ class Passage:
     lang: str = ""
     year: int | None = None
     tags: tuple[Tag, ...] = ()
+    countries: tuple[str, ...] = ()
+    """Every country the passage is about; `country` is the main one."""
+    kind: str = BODY
+    page_label_start: str = ""
+    page_label_end: str = ""
+    """Printed page numbers of `page_start`/`page_end` ('' when the page prints none)."""
+    paged: bool = True
+    ocr: bool = False
+    publisher: str = ""
+
+    def __post_init__(self) -> None:
+        # The main country is always among the passage's countries.
+        if self.country and self.country not in self.countries:
+            object.__setattr__(self, "countries", (self.country, *self.countries))
+
+    @property
+    def is_body(self) -> bool:
+        """Body text: tagged, mapped, quizzed and drafted (the other kinds are only searchable)."""
+        return self.kind == BODY
 
     def tag_ids(self, facet: str) -> list[str]:
         return sorted({t.tag_id for t in self.tags if t.facet == facet})
@@ -124,11 +159,16 @@ class Hit:
             "doc_id": p.doc_id,
             "title": p.title,
             "country": p.country,
+            "countries": list(p.countries),
             "source": p.source,
+            "publisher": p.publisher,
             "lang": p.lang,
             "year": p.year,
             "page_start": p.page_start,
             "page_end": p.page_end,
+            "page_label_start": p.page_label_start,
+            "page_label_end": p.page_label_end,
+            "kind": p.kind,
             "section": p.section,
             "score": round(self.score, 6),
         }

@@ -19,17 +19,17 @@ from kb.tags.taxonomy import load_taxonomy
 TAXONOMY = load_taxonomy()
 ROWS = [
     LexicalRow(
-        "a:1", "a", "Chile", "es", {"problem": ["coordination"], "outcome": ["productivity"]}
+        "a:1", "a", ("Chile",), "es", {"problem": ["coordination"], "outcome": ["productivity"]}
     ),
     LexicalRow(
         "a:2",
         "a",
-        "Chile",
+        ("Chile",),
         "es",
         {"problem": ["coordination", "weak_evaluation"], "outcome": ["productivity", "innovation"]},
     ),
-    LexicalRow("b:1", "b", "Brazil", "es", {"problem": ["unclear_objectives"]}),
-    LexicalRow("c:1", "c", "", "en", {"outcome": ["exports_and_scale"]}),
+    LexicalRow("b:1", "b", ("Brazil",), "es", {"problem": ["unclear_objectives"]}),
+    LexicalRow("c:1", "c", (), "en", {"outcome": ["exports_and_scale"]}),
 ]
 
 

@@ -110,8 +110,8 @@ def _assert_consistent(question: Question, rows: list[LexicalRow]) -> None:
     wrong = [o for i, o in enumerate(question.option_ids) if i != question.answer]
     if question.kind == KIND_PROBLEM_COUNTRY:
         problem = question.subject
-        assert p.country == right and problem in p.tag_ids("problem")
-        carriers = {r.country for r in rows if problem in r.tags.get("problem", ())}
+        assert right in p.countries and problem in p.tag_ids("problem")
+        carriers = {c for r in rows if problem in r.tags.get("problem", ()) for c in r.countries}
         assert not carriers.intersection(wrong)
         assert not NOT_COUNTRIES.intersection(question.option_ids)
     elif question.kind == KIND_INSTRUMENT_GOAL:
@@ -123,12 +123,12 @@ def _assert_consistent(question: Question, rows: list[LexicalRow]) -> None:
         assert not aims & OUTSIDE_OECD_TABLE
     elif question.kind == KIND_UNVERIFIED_OUTCOME:
         country = question.subject
-        assert p.country == country
+        assert country in p.countries
         assert "unverified" in p.tag_ids("evidence") and right in p.tag_ids("outcome")
         claimed = {
             o
             for r in rows
-            if r.country == country and "unverified" in r.tags.get("evidence", ())
+            if country in r.countries and "unverified" in r.tags.get("evidence", ())
             for o in r.tags.get("outcome", ())
         }
         assert not claimed.intersection(wrong)

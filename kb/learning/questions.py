@@ -48,18 +48,22 @@ class _Facts:
     instruments: tuple[str, ...]
 
 
+def _countries(row: LexicalRow) -> list[str]:
+    """The countries a passage is about (agencies and 'General' are no country)."""
+    return [c for c in row.countries if c not in NOT_COUNTRIES]
+
+
 def _facts(rows: Sequence[LexicalRow]) -> _Facts:
     problems: dict[str, set[str]] = {}
     unverified: dict[str, set[str]] = {}
     for row in rows:
-        if row.country in NOT_COUNTRIES:
-            continue
-        for problem in row.tags.get("problem", ()):
-            problems.setdefault(problem, set()).add(row.country)
-        if UNVERIFIED in row.tags.get("evidence", ()):
-            unverified.setdefault(row.country, set()).update(row.tags.get("outcome", ()))
+        for country in _countries(row):
+            for problem in row.tags.get("problem", ()):
+                problems.setdefault(problem, set()).add(country)
+            if UNVERIFIED in row.tags.get("evidence", ()):
+                unverified.setdefault(country, set()).update(row.tags.get("outcome", ()))
     return _Facts(
-        countries=tuple(sorted({r.country for r in rows if r.country not in NOT_COUNTRIES})),
+        countries=tuple(sorted({c for r in rows for c in _countries(r)})),
         problem_countries={k: frozenset(v) for k, v in problems.items()},
         unverified_outcomes={k: frozenset(v) for k, v in unverified.items() if v},
         instruments=tuple(sorted({t for r in rows for t in r.tags.get("instrument", ())})),
@@ -86,7 +90,7 @@ def _carrying(tags: Mapping[str, str], country: str | None = None) -> Callable[[
     """Matches rows carrying every facet's tag in `tags` (and from `country`, when given)."""
 
     def match(row: LexicalRow) -> bool:
-        if country is not None and row.country != country:
+        if country is not None and country not in row.countries:
             return False
         return all(tag in row.tags.get(facet, ()) for facet, tag in tags.items())
 
@@ -329,6 +333,6 @@ def make_quiz(
 def quiz_from_kb(kb: KnowledgeBase, n: int = 10, seed: int = 0, lang: str = "es") -> list[Question]:
     """A quiz over the committed passages of `kb` (see `make_quiz`)."""
     visible = kb.visible_ids()
-    rows = [r for r in kb.lexical.rows if r.id in visible]
+    rows = [r for r in kb.lexical.rows if r.id in visible and r.is_body]
     passages = kb.passages([r.id for r in rows if any(r.tags.values())])
     return make_quiz(rows, {p.id: p for p in passages}, n=n, seed=seed, lang=lang)

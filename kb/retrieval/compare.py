@@ -81,8 +81,8 @@ def profile_of(hits: Sequence[Hit]) -> dict[str, tuple[TagCount, ...]]:
 
 
 def available_countries(kb: KnowledgeBase) -> list[str]:
-    """Countries and agencies that have at least one document, sorted."""
-    return sorted({r.country for r in kb.manifest.docs.values() if r.country})
+    """Countries and agencies at least one passage is about, sorted."""
+    return sorted({c for r in kb.lexical.rows for c in r.countries})
 
 
 def compare(

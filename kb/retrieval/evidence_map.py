@@ -40,8 +40,8 @@ class EvidenceMap:
 
 
 def _values(row: LexicalRow, dim: str) -> list[str]:
-    if dim == "country":
-        return [row.country] if row.country else []
+    if dim == "country":  # a passage about two countries counts for each
+        return list(row.countries)
     return list(row.tags.get(dim, ()))
 
 
@@ -58,11 +58,12 @@ def build_map(
             raise ValueError(f"unknown dimension {dim!r}; choose from {', '.join(DIMENSIONS)}")
     if rows_dim == cols_dim:
         raise ValueError("rows and columns must be different dimensions")
-    chosen = [r for r in rows if not countries or r.country in countries]
+    # Tables of contents, acronym and reference lists are evidence of nothing.
+    chosen = [r for r in rows if r.is_body and (not countries or set(r.countries) & set(countries))]
 
     def axis(dim: str) -> tuple[str, ...]:
         if dim == "country":
-            present = sorted({r.country for r in chosen if r.country})
+            present = sorted({c for r in chosen for c in r.countries})
             return tuple(countries) if countries else tuple(present)
         return tuple(taxonomy.tag_ids(dim))
 

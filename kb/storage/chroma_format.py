@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from kb.models import FACET_KEYS, Passage, SearchFilters, Tag
+from kb.models import BODY, FACET_KEYS, Passage, SearchFilters, Tag
 
 
 def storable(text: str) -> str:
@@ -34,7 +34,15 @@ def passage_metadata(passage: Passage) -> dict[str, Any]:
         "country": storable(passage.country),
         "source": storable(passage.source),
         "lang": storable(passage.lang),
+        "kind": passage.kind,
+        "page_label_start": storable(passage.page_label_start),
+        "page_label_end": storable(passage.page_label_end),
+        "paged": passage.paged,
+        "ocr": passage.ocr,
+        "publisher": storable(passage.publisher),
     }
+    if passage.countries:  # Chroma refuses empty lists: an absent key means "no country".
+        meta["countries"] = [storable(c) for c in passage.countries]
     if passage.year is not None:
         meta["year"] = int(passage.year)
     for facet, key in FACET_KEYS.items():
@@ -51,7 +59,7 @@ def passage_metadata(passage: Passage) -> dict[str, Any]:
     return meta
 
 
-OPTIONAL_KEYS: tuple[str, ...] = ("year", *FACET_KEYS.values(), "tags_json")
+OPTIONAL_KEYS: tuple[str, ...] = ("year", "countries", *FACET_KEYS.values(), "tags_json")
 """Metadata keys a passage may lack (no year, no tags of a facet)."""
 
 
@@ -85,6 +93,13 @@ def passage_from_record(pid: str, text: str, meta: dict[str, Any]) -> Passage:
         lang=str(meta.get("lang", "")),
         year=int(meta["year"]) if "year" in meta else None,
         tags=tags,
+        countries=tuple(str(c) for c in meta.get("countries") or ()),
+        kind=str(meta.get("kind") or BODY),
+        page_label_start=str(meta.get("page_label_start", "")),
+        page_label_end=str(meta.get("page_label_end", "")),
+        paged=bool(meta.get("paged", True)),
+        ocr=bool(meta.get("ocr", False)),
+        publisher=str(meta.get("publisher", "")),
     )
 
 
@@ -97,7 +112,7 @@ def chroma_where(filters: SearchFilters) -> dict[str, Any] | None:
     """Translate filters to a Chroma `where`: values of one field ORed, fields ANDed."""
     clauses: list[dict[str, Any]] = []
     if filters.countries:
-        clauses.append({"country": {"$in": list(filters.countries)}})
+        clauses.append(_any_of("countries", filters.countries, "$contains"))
     if filters.langs:
         clauses.append({"lang": {"$in": list(filters.langs)}})
     if filters.doc_ids:

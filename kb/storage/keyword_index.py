@@ -54,7 +54,6 @@ class LexicalIndex:
         self._tokens = tokens
         """Each row's stems, or the saved file holding them (searches never need them)."""
         self._columns = {
-            "country": np.array([r.country for r in rows], dtype=object),
             "lang": np.array([r.lang for r in rows], dtype=object),
             "doc_id": np.array([r.doc_id for r in rows], dtype=object),
         }
@@ -133,8 +132,10 @@ class LexicalIndex:
         if filters.is_empty():
             return None
         keep = np.ones(len(self.rows), dtype=bool)
+        if filters.countries:
+            wanted_countries = set(filters.countries)
+            keep &= np.array([bool(wanted_countries.intersection(r.countries)) for r in self.rows])
         for name, wanted in (
-            ("country", filters.countries),
             ("lang", filters.langs),
             ("doc_id", filters.doc_ids),
         ):

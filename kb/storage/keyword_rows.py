@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.models import FACETS, Passage
+from kb.models import BODY, FACETS, Passage
 from kb.textnorm import stems
 
 ROWS_FILE = "rows.json"
@@ -27,14 +27,19 @@ class LexicalRow:
 
     id: str
     doc_id: str
-    country: str
+    countries: tuple[str, ...]
     lang: str
     tags: dict[str, list[str]] = field(default_factory=dict)
+    kind: str = BODY
 
     @classmethod
     def of(cls, passage: Passage) -> LexicalRow:
         tags = {f: passage.tag_ids(f) for f in FACETS if passage.tag_ids(f)}
-        return cls(passage.id, passage.doc_id, passage.country, passage.lang, tags)
+        return cls(passage.id, passage.doc_id, passage.countries, passage.lang, tags, passage.kind)
+
+    @property
+    def is_body(self) -> bool:
+        return self.kind == BODY
 
 
 def passage_tokens(passage: Passage) -> list[str]:
@@ -54,7 +59,7 @@ def tokenised(
 
 def write_rows(rows: Iterable[LexicalRow], target: Path) -> None:
     """Save the rows as JSON lists (the index folder is swapped in whole, so a plain write)."""
-    data = [[r.id, r.doc_id, r.country, r.lang, r.tags] for r in rows]
+    data = [[r.id, r.doc_id, list(r.countries), r.lang, r.tags, r.kind] for r in rows]
     target.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
@@ -63,10 +68,20 @@ def read_rows(folder: Path) -> list[LexicalRow] | None:
     rows_file = folder / ROWS_FILE
     if not rows_file.exists():
         return None
-    return [
-        LexicalRow(i, d, c, lang, tags)
-        for i, d, c, lang, tags in json.loads(rows_file.read_text(encoding="utf-8"))
-    ]
+    return [_row(*fields) for fields in json.loads(rows_file.read_text(encoding="utf-8"))]
+
+
+def _row(
+    pid: str,
+    doc_id: str,
+    countries: str | list[str],
+    lang: str,
+    tags: dict[str, list[str]],
+    kind: str = BODY,
+) -> LexicalRow:
+    # Indexes saved before passages had several countries hold one country string.
+    found = (countries,) if isinstance(countries, str) else tuple(countries)
+    return LexicalRow(pid, doc_id, tuple(c for c in found if c), lang, tags, kind)
 
 
 def rows_and_tokens(folder: Path) -> tuple[list[LexicalRow], TokenTable] | None:

@@ -24,6 +24,13 @@ class DocRecord:
     pages: int
     passage_ids: list[str]
     ingested_at: str
+    publisher: str = ""
+    countries: dict[str, int] = field(default_factory=dict)
+    """The document's countries as the distribution over its passages (country -> passages)."""
+    provenance: dict[str, str] = field(default_factory=dict)
+    """Where each metadata field came from (front_matter, file_properties, cover, text, …)."""
+    pipeline: int = 0
+    """Version of the extraction that built the passages; an older one is re-extracted."""
 
 
 @dataclass

@@ -263,8 +263,9 @@ class Tagger:
 
     def __call__(self, passages: list[Passage], vectors: np.ndarray) -> list[Passage]:
         similar = similarity_tags(vectors, self.embedder, self.thresholds, self.taxonomy)
+        # Tables of contents, acronym and reference lists name every topic and argue none.
         return [
-            replace(p, tags=merge_tags(rule_tags(p.text, self.taxonomy), sim))
+            replace(p, tags=merge_tags(rule_tags(p.text, self.taxonomy), sim) if p.is_body else ())
             for p, sim in zip(passages, similar, strict=True)
         ]
 

@@ -52,7 +52,7 @@ with middle:
 with right:
     countries = st.multiselect(
         t("country"),
-        sorted({r.country for r in rows if r.country}),
+        sorted({c for r in rows for c in r.countries}),
         format_func=country_label,
         key="map_countries",
         persist_state="session",
