@@ -55,17 +55,35 @@ def make_splitter(
     )
 
 
-def _segments(document: Document) -> list[tuple[int, int]]:
-    """Spans between section and page starts; a heading with no body joins the next span.
+def page_breaks(document: Document) -> set[int]:
+    """Starts of the pages that begin a new paragraph.
 
-    Passages never straddle a page break, so every citation names one page; a heading carried
-    over from the foot of a page is cited on the page of the text it introduces.
+    A reader joins a page whose last sentence runs on into the next with a single space or
+    line break instead of a blank line; such a page break bounds no passage, so the sentence
+    stays whole and its passage cites both pages.
     """
-    starts = {s.start for s in document.sections} | {p.start for p in document.pages}
+    breaks = set()
+    for previous, page in zip(document.pages, document.pages[1:], strict=False):
+        gap = document.text[previous.end : page.start]
+        if not gap or "\n\n" in gap or gap.strip():
+            breaks.add(page.start)
+    return breaks
+
+
+def _segments(document: Document) -> list[tuple[int, int]]:
+    """Spans between section starts and paragraph-starting pages; a heading with no body
+    joins the next span.
+
+    A passage crosses a page break only inside a running sentence; a heading carried over
+    from the foot of a page is cited on the page of the text it introduces.
+    """
+    page_starts = page_breaks(document)
+    starts = {s.start for s in document.sections} | page_starts
+    if document.pages:
+        starts.add(document.pages[0].start)
     cuts = sorted({0, *starts, len(document.text)})
     spans = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
     headings = {s.start: s.heading for s in document.sections}
-    page_starts = {p.start for p in document.pages}
     merged: list[tuple[int, int]] = []
     pending: int | None = None
     for a, b in spans:

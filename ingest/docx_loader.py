@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -20,6 +21,7 @@ MAX_COMPRESSION_RATIO = 100
 # Tiny members can have absurd ratios (a run of spaces) without being able to hurt anyone.
 _RATIO_CHECK_MIN_BYTES = 1024 * 1024
 PARAGRAPH_SEPARATOR = "\n\n"
+_APP_XML_MAX = 64 * 1024  # the properties are a few hundred bytes; never read a bomb
 
 # Heading styles as Word and LibreOffice name them in English, Spanish and Portuguese.
 _HEADING_STYLE = re.compile(
@@ -78,7 +80,8 @@ def _paragraphs(container: Any, seen_cells: set[Any]) -> Iterator[tuple[str, str
 
 
 def read_docx(data: bytes, path: Path) -> Extracted:
-    """Text, heading sections and core title of a DOCX; raises `IngestError`."""
+    """Text, heading sections and properties (title, author, company, creation year) of a
+    DOCX; raises `IngestError`."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             bomb = zip_bomb_reason(archive)
@@ -92,7 +95,10 @@ def read_docx(data: bytes, path: Path) -> Extracted:
     try:
         document = docx.Document(io.BytesIO(data))
         blocks = list(_paragraphs(document, set()))
-        title = document.core_properties.title or ""
+        properties = document.core_properties
+        title = properties.title or ""
+        created = properties.created
+        names = (properties.author or "", _company(data))
     except Exception as exc:
         detail = " ".join(str(exc).split())[:160] or type(exc).__name__
         raise IngestError(path, f"corrupt or unreadable DOCX: {detail}") from None
@@ -116,4 +122,17 @@ def read_docx(data: bytes, path: Path) -> Extracted:
         pages=(Page(number=1, start=0, end=len(body)),),
         sections=tuple(sections),
         embedded_title=" ".join(clean_text(title).split()),
+        created_year=created.year if created is not None else None,
+        embedded_names=tuple(n for n in (" ".join(clean_text(n).split()) for n in names) if n),
     )
+
+
+def _company(data: bytes) -> str:
+    """The Company of the extended properties (docProps/app.xml), often the publisher."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open("docProps/app.xml") as fh:
+            xml = fh.read(_APP_XML_MAX).decode("utf-8", "replace")
+    except Exception:  # the properties are optional: a damaged member only loses them
+        return ""
+    match = re.search(r"<(?:\w+:)?Company>([^<]{1,200})</(?:\w+:)?Company>", xml)
+    return html.unescape(match.group(1)) if match else ""

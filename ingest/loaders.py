@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from ingest.docx_loader import read_docx
 from ingest.errors import IngestError
-from ingest.filetypes import UnsupportedType, check_declared_type, detect_kind
+from ingest.filetypes import UnsupportedType, check_declared_type, describe, detect_kind
+from ingest.html_reader import read_html
 from ingest.metadata import Extracted, build_meta
 from ingest.pdf import read_pdf
 from ingest.textfiles import read_text
@@ -17,7 +19,11 @@ from kb.config import Settings, get_settings
 from kb.models import Document, Page
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".pdf", ".md", ".markdown", ".txt", ".docx"})
+"""Report formats: what folders are searched for and the upload form takes."""
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+READABLE_SUFFIXES: frozenset[str] = SUPPORTED_SUFFIXES | HTML_SUFFIXES
+"""Everything `load_document` reads: the report formats and saved web pages."""
 _MB = 1024 * 1024
 
 
@@ -27,8 +33,13 @@ def load_document(path: Path, settings: Settings | None = None) -> Document:
     path = Path(path)
     try:
         data = read_checked(path, settings.max_file_mb)
+        if path.suffix.lower() not in READABLE_SUFFIXES:
+            raise IngestError(path, unsupported_reason(path, data))
         extracted = extract(path, data, pdf_timeout_s=settings.pdf_timeout_s)
-        meta = build_meta(path, data, extracted)
+        # Markdown, text and web pages have no pages, nor has a DOCX read as one flow of text:
+        # their passages are cited without a page.
+        paged = detect_kind(data) == "pdf" or len(extracted.pages) > 1
+        meta = replace(build_meta(path, data, extracted), paged=paged)
     except IngestError:
         raise
     except UnsupportedType as exc:
@@ -77,6 +88,13 @@ def read_checked(path: Path, max_file_mb: float) -> bytes:
     return data
 
 
+def unsupported_reason(path: Path, data: bytes) -> str:
+    """The message for a file whose type is not read (named on the command line)."""
+    name = path.suffix.lower() or "no extension"
+    known = ", ".join(sorted(READABLE_SUFFIXES))
+    return f"unsupported file type ({name}, {describe(data)}); supported: {known}"
+
+
 def size_reason(size_bytes: int, max_file_mb: float) -> str:
     """The message for a file over the size limit."""
     return (
@@ -106,6 +124,8 @@ def extract(path: Path, data: bytes, *, pdf_timeout_s: float | None = None) -> E
         return read_pdf(data, path, timeout_s=pdf_timeout_s)
     if kind == "docx":
         extracted = read_docx(data, path)
+    elif path.suffix.lower() in HTML_SUFFIXES:
+        extracted = read_html(data)
     else:
         content = read_text(data, markdown=path.suffix.lower() in MARKDOWN_SUFFIXES)
         first_heading = content.sections[0].heading if content.sections else ""
@@ -122,18 +142,18 @@ def extract(path: Path, data: bytes, *, pdf_timeout_s: float | None = None) -> E
 
 
 def iter_files(paths: Iterable[Path]) -> list[Path]:
-    """Expand files and folders (recursive) to the sorted list of supported files.
+    """Expand files and folders (recursive) to the sorted list of files to load.
 
-    Skips hidden files/dirs and corpus/eval. A named file with a supported suffix is kept even
-    when it does not exist, so that loading it tells the user "file not found".
+    Folders give their report files and web pages, skipping hidden files/dirs and corpus/eval.
+    A named file is always kept, whatever its type and even when it does not exist, so that
+    loading it tells the user why it is refused ("file not found", "unsupported file type").
     """
     found: set[Path] = set()
     for given in paths:
         given = Path(given)
         if given.is_dir():
             found.update(_walk(given))
-        elif given.suffix.lower() in SUPPORTED_SUFFIXES:
-            # Kept even if missing: loading it then reports "file not found" to the user.
+        else:
             found.add(given)
     return sorted(found, key=str)
 
@@ -150,7 +170,7 @@ def _walk(root: Path) -> Iterable[Path]:
             if name.startswith((".", "~$")):
                 continue
             candidate = base / name
-            if candidate.suffix.lower() in SUPPORTED_SUFFIXES and candidate.is_file():
+            if candidate.suffix.lower() in READABLE_SUFFIXES and candidate.is_file():
                 yield candidate
 
 

@@ -1,17 +1,34 @@
-"""Document metadata: ids, titles, countries/agencies, years and languages.
+"""Document metadata: ids, titles, publishers, countries/agencies, years and languages,
+each with where it came from.
 
-Country and agency names are resolved by `kb.countries`."""
+A field comes from the first place that has it: front matter, the file's properties, the
+cover page, the text of the first and last pages, or the file name. Country and agency names
+are resolved by `kb.countries`, publishers by `ingest.publishers`, covers by `ingest.cover`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ingest.cover import (
+    COVER_PAGES,
+    CoverPage,
+    Line,
+    cover_title,
+    lines_from_pieces,
+    lines_from_text,
+    placeholder_title,
+    plausible_year,
+    printed_year,
+)
+from ingest.language import detect_lang, normalise_lang
+from ingest.publishers import canonical_publisher, only_publisher, publisher_in
 from ingest.textfiles import clean_text
 from kb.countries import normalise_country
 from kb.files import sha256_hex
@@ -19,9 +36,17 @@ from kb.models import DocumentMeta, Page, Section
 from kb.textnorm import ascii_fold, name_key
 
 SLUG_MAX = 80
-DETECT_LANGS: tuple[str, ...] = ("es", "en", "pt", "fr", "it", "de")
-_DETECT_CHARS = 5000
-_MIN_LETTERS_TO_DETECT = 20
+# Where the publisher and the year are printed besides the cover: the next pages (credits,
+# how to cite) and the last ones (colophon, back cover).
+FRONT_PAGES = 3
+BACK_PAGES = 3
+UNPAGED_EDGE_CHARS = 3000
+"""Without pages (Markdown, text, DOCX): how much of the start and the end counts instead."""
+_LONG_PARAGRAPH_WORDS = 40
+# A page with this many years followed by punctuation ("2019.", "(2020),") is a reference
+# list: the agencies it cites did not publish the report.
+_CITATION_YEAR = re.compile(r"\b(?:19|20)\d{2}[a-z]?\)?[.,:;]")
+_REFERENCE_PAGE_YEARS = 6
 
 
 @dataclass(frozen=True)
@@ -38,7 +63,11 @@ class Extracted:
     first_heading: str = ""
     """First Markdown heading (a title of last resort before the file name)."""
     created_year: int | None = None
-    """PDF creation year."""
+    """Creation year in the file's properties (PDF /CreationDate, DOCX created)."""
+    embedded_names: tuple[str, ...] = ()
+    """Who the file's properties say made it (author, company): a person or an organisation."""
+    cover_pages: tuple[CoverPage, ...] = ()
+    """Text pieces of the first pages with their printed font sizes (PDF only)."""
 
 
 def slugify(stem: str) -> str:
@@ -46,68 +75,6 @@ def slugify(stem: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "_", ascii_fold(stem)).strip("_")
     slug = slug[:SLUG_MAX].rstrip("_")
     return slug or "doc"
-
-
-_LANG_ALIASES: dict[str, str] = {
-    "spanish": "es",
-    "espanol": "es",
-    "castellano": "es",
-    "espanhol": "es",
-    "spa": "es",
-    "esp": "es",
-    "english": "en",
-    "ingles": "en",
-    "eng": "en",
-    "portuguese": "pt",
-    "portugues": "pt",
-    "por": "pt",
-    "french": "fr",
-    "frances": "fr",
-    "francais": "fr",
-    "fra": "fr",
-    "fre": "fr",
-    "italian": "it",
-    "italiano": "it",
-    "ita": "it",
-    "german": "de",
-    "aleman": "de",
-    "alemao": "de",
-    "deutsch": "de",
-    "deu": "de",
-    "ger": "de",
-}
-
-
-def normalise_lang(value: object) -> str:
-    """Two-letter code from "es", "es-AR", "pt_BR", "Spanish", "Español"…; "" if unknown."""
-    key = ascii_fold(str(value or "")).strip()
-    if not key:
-        return ""
-    if key in _LANG_ALIASES:
-        return _LANG_ALIASES[key]
-    code = re.split(r"[-_\s]", key, maxsplit=1)[0]
-    if re.fullmatch(r"[a-z]{2}", code):
-        return code
-    return _LANG_ALIASES.get(code, "")
-
-
-@lru_cache(maxsize=1)
-def _identifier() -> Any:
-    # Loaded once: the model takes a moment to unpack; restricted to the languages we expect.
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(DETECT_LANGS))
-    return identifier
-
-
-def detect_lang(text: str) -> str:
-    """Language of the first ~5000 characters (es, en, pt, fr, it, de), or "und"."""
-    sample = text[:_DETECT_CHARS]
-    if sum(ch.isalpha() for ch in sample) < _MIN_LETTERS_TO_DETECT:
-        return "und"
-    lang, _confidence = _identifier().classify(sample)
-    return str(lang) if lang in DETECT_LANGS else "und"
 
 
 def parse_year(value: object) -> int | None:
@@ -128,22 +95,20 @@ _FILE_EXTENSIONS = (
     "indd idml ai eps psd doc docx dot dotx odt rtf pdf ps qxd qxp xls xlsx ppt pptx pub txt tex"
 )
 _FILE_NAME_TITLE = re.compile(rf"\.({'|'.join(_FILE_EXTENSIONS.split())}|html?)$", re.IGNORECASE)
-_PLACEHOLDER_TITLES = frozenset(
-    {"untitled", "sin titulo", "sem titulo", "title", "titulo", "document", "documento", "none"}
-)
 
 
-def looks_like_real_title(title: str) -> bool:
-    """False for empty, placeholder ("Untitled") or file-name-like titles ("informe_v3.indd")."""
+def looks_like_real_title(title: str, stem: str = "") -> bool:
+    """False for empty, placeholder ("Untitled") or file-name-like titles ("informe_v3.indd",
+    the file's own name `stem`, "Microsoft Word - x.docx")."""
     title = title.strip()
-    if len(title) < 3 or name_key(title) in _PLACEHOLDER_TITLES:
+    if len(title) < 3 or placeholder_title(title) or only_publisher(title):
         return False
-    if _FILE_NAME_TITLE.search(title) or title.lower().startswith("microsoft word - "):
+    if _FILE_NAME_TITLE.search(title) or re.match(r"microsoft \w+ - ", title, re.IGNORECASE):
+        return False
+    if stem and name_key(title) == name_key(stem):
         return False
     # Export tools fill the title with the working file name: "documento3_final_marzo".
-    if " " not in title and ("_" in title or re.search(r"\d", title)):
-        return False
-    return name_key(title) not in {"document1", "documento1", "presentation1"}
+    return " " in title or not ("_" in title or re.search(r"\d", title))
 
 
 def title_from_stem(stem: str) -> str:
@@ -163,24 +128,137 @@ def _text_field(fields: dict[str, object], *keys: str) -> str:
     return ""
 
 
+def _page_texts(extracted: Extracted) -> list[str]:
+    return [extracted.text[page.start : page.end] for page in extracted.pages]
+
+
+def _cover_lines(extracted: Extracted, pages: Sequence[str]) -> list[list[Line]]:
+    """The lines of the first pages, sized when the reader knew the sizes."""
+    if len(pages) <= 1:
+        # One flow of text: the cover is what comes before the first real paragraph.
+        lines = []
+        for line in lines_from_text(extracted.text):
+            if len(line.text.split()) > _LONG_PARAGRAPH_WORDS:
+                break
+            lines.append(line)
+        return [lines]
+    out = []
+    for index, text in enumerate(pages[:COVER_PAGES]):
+        pieces = extracted.cover_pages[index] if index < len(extracted.cover_pages) else ()
+        sized = lines_from_pieces(pieces) if pieces else []
+        out.append(sized or lines_from_text(text))
+    return out
+
+
+def _printed_pages(pages: Sequence[str], cover: list[list[Line]]) -> list[str]:
+    """The pages with the first ones as printed, from their sized pieces when the reader sent
+    them: cleaning drops running headers and footers, where titles and publishers stand."""
+    if len(pages) <= 1:
+        return list(pages)
+    printed = ["\n".join(line.text for line in lines) for lines in cover]
+    return printed + list(pages[len(printed) :])
+
+
+def _edge_text(extracted: Extracted, pages: Sequence[str]) -> str:
+    """The pages after the cover and the last pages, reference lists left out."""
+    if len(pages) <= 1:
+        text = extracted.text
+        return f"{text[:UNPAGED_EDGE_CHARS]}\n{text[-UNPAGED_EDGE_CHARS:]}"
+    numbers = sorted(
+        {*range(1, min(FRONT_PAGES, len(pages))), *range(len(pages))[-BACK_PAGES:]} - {0}
+    )
+    chosen = [pages[n] for n in numbers]
+    return "\n".join(p for p in chosen if len(_CITATION_YEAR.findall(p)) < _REFERENCE_PAGE_YEARS)
+
+
+def _first(*candidates: tuple[object, str]) -> tuple[Any, str]:
+    """The first (value, origin) whose value is set; (None, '') when none is."""
+    return next(((v, o) for v, o in candidates if v not in (None, "")), (None, ""))
+
+
+_PLAIN_TEXT_SUFFIXES = (".md", ".markdown", ".txt", ".text")
+
+
+def decide_title(
+    path: Path, extracted: Extracted, cover: list[list[Line]], pages: Sequence[str]
+) -> tuple[str, str]:
+    """The title and where it came from; `pages` as printed."""
+    embedded = " ".join(extracted.embedded_title.split())
+    real = embedded if looks_like_real_title(embedded, path.stem) else ""
+    found = _first(
+        (_text_field(extracted.fields, "title"), "front_matter"),
+        (real, "file_properties"),
+        (extracted.first_heading, "cover"),
+    )
+    # Plain text has no cover: its first lines are prose, and the file name says more.
+    if not found[0] and path.suffix.lower() not in _PLAIN_TEXT_SUFFIXES:
+        found = (cover_title(cover, pages, only_publisher), "cover")
+    if not found[0]:
+        found = (title_from_stem(path.stem), "file_name")
+    return " ".join(str(found[0]).split()), found[1]
+
+
+def decide_year(
+    extracted: Extracted, cover: list[list[Line]], edges: str
+) -> tuple[int | None, str]:
+    """The publication year and where it came from; a printed year beats the file's date."""
+    fields = extracted.fields
+    value, origin = _first(
+        (parse_year(fields.get("year")) or parse_year(fields.get("date")), "front_matter"),
+        (printed_year(line.text for line in (cover[0] if cover else [])), "cover"),
+        (printed_year(edges.split("\n")), "text"),
+        (plausible_year(extracted.created_year), "file_properties"),
+    )
+    return (int(value), origin) if value is not None else (None, "")
+
+
+def decide_publisher(extracted: Extracted, pages: Sequence[str], edges: str) -> tuple[str, str]:
+    """The publisher (stored name when listed in publishers.yaml) and where it came from;
+    `pages` as printed."""
+    fields = extracted.fields
+    given = _text_field(fields, "publisher", "agency", "organization", "organisation")
+    names = [n for n in extracted.embedded_names if only_publisher(n)]
+    cover = pages[0] if len(pages) > 1 else edges[:UNPAGED_EDGE_CHARS]
+    value, origin = _first(
+        (canonical_publisher(given) if given else "", "front_matter"),
+        (publisher_in(_text_field(fields, "source")), "front_matter"),
+        (publisher_in("\n".join(names)), "file_properties"),
+        (publisher_in(cover), "cover"),
+        (publisher_in(edges), "text"),
+    )
+    return str(value or ""), origin
+
+
 def build_meta(path: Path, data: bytes, extracted: Extracted) -> DocumentMeta:
     """Decide a document's metadata from its file and what its reader found (pure)."""
     fields = extracted.fields
-    candidates = (
-        _text_field(fields, "title"),
-        extracted.embedded_title if looks_like_real_title(extracted.embedded_title) else "",
-        extracted.first_heading,
-    )
-    title = next((" ".join(c.split()) for c in candidates if c.strip()), title_from_stem(path.stem))
-    year = parse_year(fields.get("year")) or parse_year(fields.get("date"))
+    cleaned = _page_texts(extracted)
+    cover = _cover_lines(extracted, cleaned)
+    pages = _printed_pages(cleaned, cover)
+    edges = _edge_text(extracted, pages)
+    title, title_from = decide_title(path, extracted, cover, pages)
+    year, year_from = decide_year(extracted, cover, edges)
+    publisher, publisher_from = decide_publisher(extracted, pages, edges)
+    country = normalise_country(_text_field(fields, "country", "agency"))
     lang = normalise_lang(fields.get("language") or fields.get("lang"))
+    lang_from = "front_matter" if lang else "text"
+    lang = lang or detect_lang(extracted.text)
+    origins = (
+        ("title", title_from),
+        ("year", year_from),
+        ("publisher", publisher_from),
+        ("country", "front_matter" if country else ""),
+        ("lang", lang_from if lang != "und" else ""),
+    )
     return DocumentMeta(
         doc_id=slugify(path.stem),
         title=title,
-        country=normalise_country(_text_field(fields, "country", "agency")),
+        country=country,
         source=_text_field(fields, "source"),
-        year=year if year is not None else extracted.created_year,
-        lang=lang or detect_lang(extracted.text),
+        year=year,
+        lang=lang,
         path=str(path),
         sha256=sha256_hex(data),
+        publisher=publisher,
+        provenance=tuple((name, origin) for name, origin in origins if origin),
     )

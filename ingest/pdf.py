@@ -3,7 +3,7 @@
 A hostile or broken PDF can make a parser loop for ever or allocate without bound, so the
 parsing happens in `python -m ingest.pdf_worker`, which reads the file's bytes on stdin and
 writes the raw text of every page (and the outline) as JSON on stdout. This side starts it,
-maps its failures to `IngestError` and cleans the text.
+maps its failures to `IngestError` and cleans the text (`ingest.pdf_text`).
 """
 
 from __future__ import annotations
@@ -13,12 +13,16 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ingest.cover import cover_pages_from_json
 from ingest.errors import IngestError
 from ingest.metadata import Extracted, parse_year
+from ingest.ocr import NOTHING_READ, recognise_blank_pages
+from ingest.pdf_text import clean_pages
 from ingest.pdf_worker import MEMORY_LIMIT_MB
 from ingest.textfiles import clean_text, tidy_blank_lines
 from kb.models import Page, Section
@@ -27,6 +31,7 @@ TIMEOUT_S = 120.0
 TIMEOUT_S_PER_MB = 3.0  # big files get more time, proportionally
 MIN_CHARS_PER_PAGE = 20  # fewer visible characters on average means a scan without text layer
 PAGE_SEPARATOR = "\n\n"
+RUN_ON_SEPARATOR = " "  # between pages where a sentence runs over the page break
 WORKER_MODULE = "ingest.pdf_worker"
 
 
@@ -40,18 +45,36 @@ def read_pdf(
     """Pages, outline sections and embedded metadata of a PDF; raises `IngestError`."""
     if timeout_s is None:
         timeout_s = TIMEOUT_S + TIMEOUT_S_PER_MB * len(data) / 1_000_000
+    deadline = time.monotonic() + timeout_s  # parsing and OCR together
     raw = run_worker(data, path, timeout_s=timeout_s, memory_mb=memory_mb)
     page_texts = [clean_pdf_text(str(text)) for text in raw["pages"]]
+    scans = recognise_blank_pages(data, page_texts, deadline=deadline, memory_mb=memory_mb)
+    for index, scanned_text in scans.texts.items():
+        page_texts[index] = clean_pdf_text(scanned_text)
     if not has_text_layer(page_texts):
-        raise IngestError(path, "no text layer; OCR is not supported")
-    text, pages = join_pages(page_texts)
+        raise IngestError(path, f"no text layer; {scans.problem or NOTHING_READ}")
+    cleaned = clean_pages(page_texts, pdf_labels(raw.get("labels"), len(page_texts)))
+    ocr = [index in scans.texts for index in range(len(page_texts))]
+    text, pages = join_pages(
+        cleaned.texts, labels=cleaned.labels, continues=cleaned.continues, ocr=ocr
+    )
+    author = " ".join(clean_text(str(raw.get("author") or "")).split())
     return Extracted(
         text=text,
         pages=pages,
-        sections=outline_sections(raw.get("outline") or [], pages),
+        sections=outline_sections(raw.get("outline") or [], pages, text),
         embedded_title=" ".join(clean_text(str(raw.get("title") or "")).split()),
         created_year=pdf_date_year(str(raw.get("created") or "")),
+        embedded_names=(author,) if author else (),
+        cover_pages=cover_pages_from_json(raw.get("cover")),
     )
+
+
+def pdf_labels(value: Any, count: int) -> list[str] | None:
+    """The worker's page labels when it sent one string per page, else None."""
+    if isinstance(value, list) and len(value) == count and all(isinstance(v, str) for v in value):
+        return value
+    return None
 
 
 def run_worker(data: bytes, path: Path, *, timeout_s: float, memory_mb: int) -> dict[str, Any]:
@@ -97,38 +120,14 @@ def _seconds(value: float) -> str:
     return f"{value:.0f}" if value >= 10 else f"{value:g}"
 
 
-_HYPHEN_BREAK = re.compile(r"([^\W\d_])-[ \t]*\n[ \t]*([^\W\d_]+)")
-_PAGE_NUMBER_LINE = re.compile(
-    r"(?:(?:p[áa]g(?:ina)?\.?|page|p\.)\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?"
-    r"(?:\s*(?:/|de|of)\s*\d{1,4})?",
-    re.IGNORECASE,
-)
-
-
 def clean_pdf_text(text: str) -> str:
-    """Tidy one page: join hyphenated line ends, collapse spaces, drop page-number lines."""
-    text = clean_text(text)
-    text = _HYPHEN_BREAK.sub(_join_hyphenated, text)
+    """Tidy one page: characters, spaces and blank lines (the rest needs the whole document:
+    `ingest.pdf_text.clean_pages`)."""
+    # A soft hyphen at a line end only ever marks a word broken for layout.
+    text = clean_text(re.sub("\u00ad[ \t]*\n[ \t]*", "", text))
     text = re.sub(r" {2,}", " ", text)
     text = re.sub(r"(?m)^ +", "", text)
-    return tidy_blank_lines(_drop_page_number_lines(text))
-
-
-def _join_hyphenated(match: re.Match[str]) -> str:
-    # "desarro-\nllo" is one word; "Norte-\nSur" (capital after the break) is a real hyphen.
-    head, tail = match.group(1), match.group(2)
-    if tail[0].islower():
-        return head + tail
-    return f"{head}-\n{tail}"
-
-
-def _drop_page_number_lines(text: str) -> str:
-    """Remove a header/footer line that holds only a page number ("12", "- 12 -", "Página 3")."""
-    lines = text.split("\n")
-    filled = [i for i, line in enumerate(lines) if line.strip()]
-    edges = {filled[0], filled[-1]} if filled else set()
-    drop = {i for i in edges if _PAGE_NUMBER_LINE.fullmatch(lines[i].strip())}
-    return "\n".join(line for i, line in enumerate(lines) if i not in drop)
+    return tidy_blank_lines(text)
 
 
 def has_text_layer(page_texts: Sequence[str]) -> bool:
@@ -137,24 +136,71 @@ def has_text_layer(page_texts: Sequence[str]) -> bool:
     return visible > 0 and visible >= MIN_CHARS_PER_PAGE * max(len(page_texts), 1)
 
 
-def join_pages(page_texts: Sequence[str]) -> tuple[str, tuple[Page, ...]]:
-    """The document text (pages joined by a blank line) and each page's span in it."""
+def join_pages(
+    page_texts: Sequence[str],
+    *,
+    labels: Sequence[str] = (),
+    continues: Sequence[bool] = (),
+    ocr: Sequence[bool] = (),
+) -> tuple[str, tuple[Page, ...]]:
+    """The document text and each page's span in it, printed label and OCR mark.
+
+    Pages are joined by a blank line, except a page whose last sentence runs on into the next
+    (`continues`): a space joins those, so the sentence reads as one paragraph.
+    """
     pages: list[Page] = []
+    parts: list[str] = []
     offset = 0
-    for number, page_text in enumerate(page_texts, start=1):
-        pages.append(Page(number=number, start=offset, end=offset + len(page_text)))
-        offset += len(page_text) + len(PAGE_SEPARATOR)
-    return PAGE_SEPARATOR.join(page_texts), tuple(pages)
+    for index, page_text in enumerate(page_texts):
+        if index:
+            separator = RUN_ON_SEPARATOR if _at(continues, index - 1, False) else PAGE_SEPARATOR
+            parts.append(separator)
+            offset += len(separator)
+        end = offset + len(page_text)
+        label, scanned = _at(labels, index, ""), _at(ocr, index, False)
+        pages.append(Page(number=index + 1, start=offset, end=end, label=label, ocr=scanned))
+        parts.append(page_text)
+        offset = end
+    return "".join(parts), tuple(pages)
 
 
-def outline_sections(outline: Sequence[Any], pages: Sequence[Page]) -> tuple[Section, ...]:
-    """Sections from bookmarks `[title, page_index]`: each starts where its page starts."""
+def _at(values: Sequence[Any], index: int, default: Any) -> Any:
+    return values[index] if index < len(values) else default
+
+
+_ANCHOR_ID = re.compile(r"_[a-z0-9]{5,}")
+
+
+def outline_sections(
+    outline: Sequence[Any], pages: Sequence[Page], text: str = ""
+) -> tuple[Section, ...]:
+    """Sections from bookmarks `[title, page_index]`, each starting at its heading's line on
+    its page, else where that page's first paragraph begins."""
     sections: list[Section] = []
     for item in outline:
         if not (isinstance(item, (list, tuple)) and len(item) == 2):
             continue
         title, index = " ".join(str(item[0]).split()), item[1]
         if title and isinstance(index, int) and 0 <= index < len(pages):
-            sections.append(Section(heading=clean_text(title), start=pages[index].start))
+            start = section_start(text, pages, index, title)
+            # A bookmark named by an anchor id ("_jahyx98qwjcx") still marks where a section
+            # starts, but its name means nothing to a reader.
+            heading = "" if _ANCHOR_ID.fullmatch(title) else clean_text(title)
+            sections.append(Section(heading=heading, start=start))
     # Stable sort keeps bookmark order among sections that start on the same page.
     return tuple(sorted(sections, key=lambda s: s.start))
+
+
+def section_start(text: str, pages: Sequence[Page], index: int, title: str) -> int:
+    """Where a bookmarked section begins on its page: the line that starts with its title;
+    failing that, never inside a sentence run on from the previous page."""
+    page = pages[index]
+    words = re.findall(r"\w+", title)
+    if words:
+        heading = re.compile(r"(?m)^[ \t]*" + r"\W+".join(map(re.escape, words)), re.IGNORECASE)
+        found = heading.search(text, page.start, page.end)
+        if found:
+            return found.start()
+    run_on = index > 0 and text[pages[index - 1].end : page.start] == RUN_ON_SEPARATOR
+    newline = text.find("\n", page.start, page.end) if run_on else -1
+    return newline + 1 if newline >= 0 else page.start

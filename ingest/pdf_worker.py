@@ -1,8 +1,9 @@
 """The PDF parser's child process: pypdf under a memory limit, bytes in, JSON out.
 
 Run as `python -m ingest.pdf_worker MEMORY_MB` by `ingest.pdf`: it reads the file's bytes on
-stdin and writes the raw text of every page (and the outline, title and creation date) as
-JSON on stdout, or `{"error": reason}`. Exit status 3 means it ran out of memory.
+stdin and writes the raw text of every page (and the page labels, outline, title and
+creation date) as JSON on stdout, or `{"error": reason}`. Exit status 3 means it ran out of
+memory.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from ingest.textfiles import clean_text
 MEMORY_LIMIT_MB = 2048
 MAX_TEXT_CHARS = 30_000_000  # far beyond any report; stops a crafted file flooding the parent
 MAX_OUTLINE_ITEMS = 2000
+COVER_PAGES = 3  # pages sent with font sizes: the cover, the title page and one more
+MAX_COVER_PIECES = 2000
+MAX_LABEL_CHARS = 40
 # How far outside the visible box text may start and still count as visible (points):
 # descenders, bleed and slightly misplaced frames.
 BOX_TOLERANCE = 12.0
@@ -53,6 +57,7 @@ class _VisibleTextCollector:
         self.bottom = min(float(box.bottom), float(box.top)) - BOX_TOLERANCE
         self.top = max(float(box.bottom), float(box.top)) + BOX_TOLERANCE
         self.pieces: list[tuple[str, bool]] = []
+        self.sizes: list[float] = []
         # (transform to page space, resources, entered): a form counts as entered once its
         # first operator runs; text flushed by the `Do` itself still belongs to the parent.
         self.forms: list[tuple[tuple[float, ...], Any, bool]] = []
@@ -89,6 +94,9 @@ class _VisibleTextCollector:
         y = x1 * transform[1] + y1 * transform[3] + transform[5]
         inside = self.left <= x <= self.right and self.bottom <= y <= self.top
         self.pieces.append((text, inside))
+        # Printed size: the font size through the text matrix, the CTM and the form transforms.
+        m = _mult(_mult([float(v) for v in tm], [float(v) for v in cm]), transform)
+        self.sizes.append(float(size) * abs(m[0] * m[3] - m[1] * m[2]) ** 0.5)
 
     def visible_text(self) -> str:
         kept: list[str] = []
@@ -137,6 +145,23 @@ def visible_page_text(page: Any) -> str:
     return collector.visible_text() if collector.has_hidden_text() else str(full)
 
 
+def cover_pieces(page: Any) -> list[list[Any]]:
+    """[text, printed font size] of the visible text pieces of a page, in reading order
+    (the title of a cover is told by its size)."""
+    try:
+        collector = _VisibleTextCollector(page)
+        page.extract_text(
+            visitor_operand_before=collector.before,
+            visitor_operand_after=collector.after,
+            visitor_text=collector.text,
+        )
+    except Exception:
+        return []  # the sizes are optional: the page's text is still read
+    pieces = zip(collector.pieces, collector.sizes, strict=True)
+    sized = [[text, round(size, 1)] for (text, inside), size in pieces if inside]
+    return sized[:MAX_COVER_PIECES]
+
+
 def _outline_items(reader: Any) -> list[list[Any]]:
     """Bookmarks as `[title, page_index]`, depth first, in reading order."""
     items: list[list[Any]] = []
@@ -167,7 +192,7 @@ def _short(exc: BaseException) -> str:
 
 
 def extract_raw(data: bytes) -> dict[str, Any]:
-    """Parse PDF bytes (in the child): raw page texts, outline, title and creation date."""
+    """Parse PDF bytes (in the child): raw page texts, page labels, outline, title, date."""
     from pypdf import PasswordType, PdfReader
 
     try:
@@ -201,15 +226,37 @@ def extract_raw(data: bytes) -> dict[str, Any]:
     if len(failures) == len(pages):
         return {"error": f"corrupt or unreadable PDF: {_short(failures[0])}"}
 
-    title, created = "", ""
+    title, author, created = "", "", ""
     try:
         info = reader.metadata
         if info is not None:
             title = str(info.get("/Title") or "")
-            created = str(info.get("/CreationDate") or "")
+            author = str(info.get("/Author") or "")
+            # Files re-saved by some tools keep only the modification date.
+            created = str(info.get("/CreationDate") or info.get("/ModDate") or "")
     except Exception:
         pass  # metadata is optional
-    return {"pages": texts, "outline": _outline_items(reader), "title": title, "created": created}
+    return {
+        "pages": texts,
+        "labels": _page_labels(reader, len(pages)),
+        "outline": _outline_items(reader),
+        "title": title,
+        "author": author,
+        "created": created,
+        "cover": [cover_pieces(page) for page in pages[:COVER_PAGES]],
+    }
+
+
+def _page_labels(reader: Any, count: int) -> list[str] | None:
+    """The page labels the PDF defines (/PageLabels), or None: without them pypdf would
+    number the pages 1, 2, 3… itself, which says nothing about what is printed."""
+    try:
+        if "/PageLabels" not in reader.trailer["/Root"]:
+            return None
+        labels = [clean_text(str(label)).strip()[:MAX_LABEL_CHARS] for label in reader.page_labels]
+    except Exception:
+        return None  # broken labels are not worth failing the document for
+    return labels if len(labels) == count else None
 
 
 def _limit_memory(megabytes: int) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.annotate import annotate, country_distribution
+from ingest.annotate import annotate, country_distribution, with_document_countries
 from ingest.chunking import chunk_document, embedding_text
 from ingest.errors import IngestError
 from ingest.loaders import iter_files, load_document
@@ -24,11 +24,12 @@ from kb.files import sha256_file
 from kb.models import Document, Passage
 from kb.storage.knowledge import KnowledgeBase
 from kb.storage.manifest import DocRecord, Manifest
+from kb.storage.overrides import DocumentEditError, in_effect, make_override, meta_value
 from kb.storage.writes import Writer, writing
 from kb.tags.tagger import default_tagger
 
 Tagger = Callable[[list[Passage], np.ndarray], list[Passage]]
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 """Bump when extraction or chunking changes: files ingested by an older version are redone."""
 
 
@@ -203,12 +204,15 @@ def _ingest_one(
         raise IngestError(path, f"cannot read the file: {exc.strerror or exc}") from exc
     previous = manifest.by_path(key)
     if previous is not None and previous.sha256 == digest and previous.pipeline >= PIPELINE_VERSION:
+        _rederive(writer, previous)  # an interrupted or dropped metadata override
         report.unchanged.append(key)
         return "unchanged", len(previous.passage_ids)
 
     document = load_document(path, kb.settings)
     doc_id = previous.doc_id if previous else _unique_doc_id(document.meta.doc_id, key, manifest)
     document = _with_doc_id(document, doc_id, key)
+    # People's metadata overrides, before annotating: the passages inherit them.
+    document = replace(document, meta=writer.with_overrides(document.meta))
     chunks = chunk_document(
         document,
         kb.embedder.count_tokens,
@@ -217,6 +221,7 @@ def _ingest_one(
         kb.settings.chunk_overlap_tokens,
     )
     passages = annotate(document, chunks)
+    document = with_document_countries(document, passages)
     if not passages:
         raise IngestError(path, "no text to index after extraction")
     vectors = embed_passages(kb, passages, progress)
@@ -237,3 +242,37 @@ def _ingest_one(
     report.passages += len(passages)
     report.pages += len(document.pages)
     return status, len(passages)
+
+
+def _rederive(writer: Writer, record: DocRecord) -> DocRecord:
+    """Where the record disagrees with the metadata override log, re-read the file's own
+    metadata, apply the overrides and rewrite the passages' metadata (no re-embedding)."""
+    fields = writer.overrides_pending(record)
+    if not fields:
+        return record
+    document = load_document(Path(record.path), writer.kb.settings)
+    meta = writer.with_overrides(replace(document.meta, doc_id=record.doc_id, path=record.path))
+    origins = dict(meta.provenance)
+    return writer.restamp(
+        record, {f: meta_value(meta, f) for f in fields}, {f: origins.get(f, "") for f in fields}
+    )
+
+
+def clear_metadata(
+    kb: KnowledgeBase, doc_id: str, field: str, user: str | None = None
+) -> tuple[DocRecord, str]:
+    """Drop a person's override of `field`: the value the file itself gives applies again.
+
+    Returns the record and, when the file cannot be read now, why (the overridden value then
+    stays until the file is ingested again). Raises `DocumentEditError` with what is wrong.
+    """
+    entry = make_override(doc_id, field, None, user or kb.settings.user)
+    with writing(kb, reread_store=False) as writer:
+        record = writer.record(doc_id)
+        if field not in in_effect(writer.overrides(), doc_id):
+            raise DocumentEditError(f"{field} of {doc_id} is not overridden")
+        writer.override(entry)
+        try:
+            return _rederive(writer, record), ""
+        except IngestError as exc:
+            return record, exc.reason

@@ -1,4 +1,4 @@
-"""Reading text files: decoding, cleaning, YAML front matter and Markdown headings."""
+"""Reading text files: decoding, cleaning, YAML front matter; Markdown becomes plain prose."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import yaml
 
 from ingest.filetypes import UnsupportedType
+from ingest.markdown_prose import markdown_to_prose
 from kb.files import SAFE_LOADER
 from kb.models import Section
 
@@ -52,8 +53,6 @@ _LIGATURES = {
 _TRANSLATION = {**_INVISIBLE, **_SPACES, **_LIGATURES}
 
 _FRONT_MATTER_MAX = 65536  # bytes of YAML we are willing to parse at the top of a file
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 _BRACKET_TAG = re.compile(r"^[ \t]*\[\[([A-Za-z][\w-]*):(.*)\]\][ \t]*$")
 _BRACKET_TAG_LINES = 60  # scraped pages put their [[key:value]] tags near the top
 
@@ -147,27 +146,6 @@ def tidy_blank_lines(text: str) -> str:
     return text.strip("\n").rstrip()
 
 
-def markdown_sections(text: str) -> list[Section]:
-    """A `Section` per ATX heading (`#` … `######`), ignoring lines inside fenced code."""
-    sections: list[Section] = []
-    fence: str | None = None
-    offset = 0
-    for line in text.split("\n"):
-        fence_match = _FENCE.match(line)
-        if fence_match:
-            marker = fence_match.group(1)
-            if fence is None:
-                fence = marker[0] * 3
-            elif marker.startswith(fence):
-                fence = None
-        elif fence is None:
-            heading = _ATX_HEADING.match(line)
-            if heading:
-                sections.append(Section(heading=heading.group(2).strip(), start=offset))
-        offset += len(line) + 1
-    return sections
-
-
 @dataclass(frozen=True)
 class TextContent:
     """A text file's cleaned body, its sections and the metadata fields found in it."""
@@ -185,5 +163,24 @@ def read_text(data: bytes, markdown: bool) -> TextContent:
     for key, value in tags.items():
         fields.setdefault(key, value)
     text = tidy_blank_lines(text)
-    sections = markdown_sections(text) if markdown else []
-    return TextContent(text=text, sections=tuple(sections), fields=fields)
+    sections: tuple[Section, ...] = ()
+    if markdown:
+        # Headings become sections and markup goes: passages show and export as prose.
+        # A front matter block that could not be read stays as written, odd lines and all.
+        head, body = _unread_front_matter(text)
+        body, sections = markdown_to_prose(body)
+        text = head + body
+        sections = tuple(Section(s.heading, s.start + len(head)) for s in sections)
+    return TextContent(text=text, sections=sections, fields=fields)
+
+
+def _unread_front_matter(text: str) -> tuple[str, str]:
+    """A leading `---` … `---` block left in the text (not valid YAML), and the rest."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return "", text
+    for index, line in enumerate(lines[1:], start=1):
+        if line.rstrip() in {"---", "..."}:
+            head = "\n".join(lines[: index + 1]) + "\n"
+            return head, "\n".join(lines[index + 1 :])
+    return "", text

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
         return self.home / "corrections.jsonl"
 
     @property
+    def overrides_path(self) -> Path:
+        return self.home / "doc_overrides.jsonl"
+
+    @property
     def briefs_dir(self) -> Path:
         return self.home / "briefs"
 

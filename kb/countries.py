@@ -2,26 +2,38 @@
 
 Front matter names a country or an agency in many ways ("Brasil", "BR", "Banco Mundial");
 documents are filed under one stored name ("Brazil", "World Bank"), which the interface
-shows in its language.
+shows in its language. Passages are filed under the countries their text names
+(`countries_in`, with the phrase tables of `kb.country_mentions`), else under their
+section's or document's (`passage_countries`; the rule is told in `ingest.annotate`).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from kb.country_mentions import Mentions, build_mentions, country_counts, phrase_key
 from kb.files import read_yaml
+from kb.models import Passage
 from kb.textnorm import name_key
 
 COUNTRIES_PATH = Path(__file__).with_name("countries.yaml")
 _SECTIONS = ("countries", "agencies")
-_ENTRY_KEYS = frozenset({"es", "en", "aliases", "acronyms", "prefixes"})
+_COUNTRY_TERMS = ("demonyms", "places", "agencies")
+_ENTRY_KEYS = frozenset({"es", "en", "aliases", "acronyms", "prefixes", *_COUNTRY_TERMS})
+_WORD_LISTS = ("not_countries", "language_cues", "firm_words")
+_TOP_KEYS = frozenset({"compare_default", *_SECTIONS, *_WORD_LISTS})
 # Shorter aliases are too ambiguous to spot inside longer phrases ("es", "pa", "per"),
 # except the agency acronyms people actually write in a source line.
 _MIN_ALIAS_IN_PHRASE = 4
 _MAX_PHRASE_WORDS = 8
+# A document is about the countries that take at least this share of its country mentions
+# (a report on Argentina with a section on Chile: 0.12 of them; passing comparisons: < 0.05).
+MAIN_COUNTRY_SHARE = 0.1
 
 
 class CountryListError(ValueError):
@@ -39,6 +51,11 @@ class Country:
     aliases: tuple[str, ...] = ()
     acronyms: tuple[str, ...] = ()
     prefixes: tuple[str, ...] = ()
+    demonyms: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    """Regions, provinces or states and cities, as written in the list."""
+    agencies: tuple[str, ...] = ()
+    """National agencies, firms of the state and programmes, as written in the list."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +71,8 @@ class CountryList:
     """Short aliases (acronyms) that still count inside a longer phrase."""
     prefixes: tuple[tuple[str, str], ...] = ()
     """(start of a long official name, stored name), in file order."""
+    mentions: Mentions = field(default_factory=Mentions, repr=False)
+    """What `countries_in` looks for in a passage."""
 
 
 def _strings(value: object, where: str) -> tuple[str, ...]:
@@ -71,10 +90,16 @@ def _entry(name: object, raw: object, agency: bool) -> Country:
         raise CountryListError(f"entry name {name!r} is not text")
     raw = raw or {}
     if not isinstance(raw, dict):
-        raise CountryListError(f"{name}: expected es/en/aliases/acronyms/prefixes")
+        raise CountryListError(f"{name}: expected {'/'.join(sorted(_ENTRY_KEYS))}")
     unknown = sorted(str(key) for key in set(raw) - _ENTRY_KEYS)
     if unknown:
         raise CountryListError(f"{name}: unknown key {unknown[0]!r}")
+    terms = {key: _terms(raw.get(key), f"{name}.{key}") for key in _COUNTRY_TERMS}
+    misplaced = [key for key, found in terms.items() if agency and found]
+    if misplaced:
+        raise CountryListError(
+            f"{name}.{misplaced[0]}: only countries have {misplaced[0]} (an agency is a source)"
+        )
     display = {lang: raw[lang] for lang in ("es", "en") if raw.get(lang) is not None}
     for lang, shown in display.items():
         if not isinstance(shown, str):
@@ -86,13 +111,28 @@ def _entry(name: object, raw: object, agency: bool) -> Country:
         aliases=tuple(name_key(a) for a in _strings(raw.get("aliases"), f"{name}.aliases")),
         acronyms=tuple(name_key(a) for a in _strings(raw.get("acronyms"), f"{name}.acronyms")),
         prefixes=tuple(name_key(p) for p in _strings(raw.get("prefixes"), f"{name}.prefixes")),
+        **terms,
     )
+
+
+def _terms(value: object, where: str) -> tuple[str, ...]:
+    """Words to find in passages, as written (their case decides how they match)."""
+    terms = tuple(" ".join(term.split()) for term in _strings(value, where))
+    empty = [term for term in terms if not phrase_key(term)]
+    if empty:
+        raise CountryListError(f"{where}: {empty[0]!r} has no letters or digits")
+    return terms
 
 
 def parse_countries(data: Any) -> CountryList:
     """Build the country list from parsed YAML; raises `CountryListError`."""
     if not isinstance(data, dict):
         raise CountryListError("expected a mapping with countries and agencies")
+    unknown_keys = sorted(str(key) for key in set(data) - _TOP_KEYS)
+    if unknown_keys:
+        raise CountryListError(
+            f"unknown section {unknown_keys[0]!r} (expected {', '.join(sorted(_TOP_KEYS))})"
+        )
     entries: list[Country] = []
     for section in _SECTIONS:
         block = data.get(section) or {}
@@ -116,6 +156,25 @@ def parse_countries(data: Any) -> CountryList:
         by_alias=by_alias,
         in_phrase=frozenset(a for entry in entries for a in entry.acronyms),
         prefixes=tuple((p, entry.name) for entry in entries for p in entry.prefixes),
+        mentions=_mentions(entries, data),
+    )
+
+
+def _mentions(entries: list[Country], data: dict[Any, Any]) -> Mentions:
+    """The phrase tables of `countries_in`: each country's names, demonyms, places and
+    agencies; the agencies' names and `not_countries` as phrases to skip."""
+    lists = {key: _terms(data.get(key), key) for key in _WORD_LISTS}
+    terms: list[tuple[str, str, str]] = []
+    for entry in entries:
+        if entry.agency:
+            lists["not_countries"] += (*entry.aliases, *entry.acronyms)
+            continue
+        # Short aliases ("es", "us", "co") are ordinary words in running text.
+        names = [a for a in entry.aliases if len(a) >= _MIN_ALIAS_IN_PHRASE]
+        terms += [(term, entry.name, "name") for term in (*names, *entry.places, *entry.agencies)]
+        terms += [(term, entry.name, "demonym") for term in entry.demonyms]
+    return build_mentions(
+        terms, lists["not_countries"], lists["language_cues"], lists["firm_words"]
     )
 
 
@@ -175,6 +234,89 @@ def agency_names() -> frozenset[str]:
     return frozenset(c.name for c in load_countries().entries if c.agency)
 
 
-def countries_in(text: str) -> tuple[str, ...]:
-    """The countries `text` is about, by the names, places and agencies it mentions."""
-    return ()
+def countries_in(text: str, known: CountryList | None = None) -> tuple[str, ...]:
+    """The countries `text` is about, by the names, demonyms, places and national agencies it
+    mentions, the most mentioned first (ties: the first mentioned); () when it names none."""
+    return tuple(country_counts(text, (known or load_countries()).mentions))
+
+
+def main_countries(
+    text: str, share: float = MAIN_COUNTRY_SHARE, known: CountryList | None = None
+) -> tuple[str, ...]:
+    """The countries a whole document is about: those with at least `share` of its country
+    mentions, main first; a passing comparison with another country stays out."""
+    counts = country_counts(text, (known or load_countries()).mentions)
+    total = sum(counts.values())
+    return tuple(c for c, n in counts.items() if n >= share * total)
+
+
+ANCHORS_PATH = Path(__file__).with_name("country_anchors.yaml")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# Author-year citations give a source's year, not the passage's: "(Porter, 1990)",
+# "(Hallak et al., 2023: 12)", "Comisión Europea (2017)".
+_CITED_YEAR = re.compile(
+    r"\((?=[^()]*[A-Z])[^()]{0,200}?(?:,|\bal\.?)\s*(?:19|20)\d\d[a-z]?[^()]{0,40}\)"
+    r"|\((?:19|20)\d\d[a-z]?\)"
+)
+
+
+@lru_cache(maxsize=1)
+def _anchors(path: Path = ANCHORS_PATH) -> frozenset[tuple[str, ...]]:
+    data = read_yaml(path, CountryListError) or {}
+    return frozenset(phrase_key(a) for a in _strings(data.get("anchors"), "anchors") if a)
+
+
+def anchored(text: str) -> bool:
+    """Whether `text` speaks of a particular time or country without naming one: a year
+    outside a citation, or "the country" / "the government" (`country_anchors.yaml`)."""
+    if _YEAR.search(_CITED_YEAR.sub(" ", text)):
+        return True
+    words, anchors = phrase_key(text), _anchors()
+    longest = max(map(len, anchors), default=0)
+    return any(
+        words[i : i + n] in anchors for i in range(len(words)) for n in range(1, longest + 1)
+    )
+
+
+def passage_countries(
+    passages: Sequence[Passage], declared: Sequence[str] = ()
+) -> list[tuple[str, ...]]:
+    """The countries each of a document's passages is about (in the order given).
+
+    A passage naming countries is about them. One naming none inherits the document's
+    countries (`declared` by a person or the front matter, else the main countries of its
+    body text), narrowed to those the nearest preceding body passage of its section names.
+    Countries read from the text are inherited only by body passages that are `anchored`.
+    """
+    order = sorted(range(len(passages)), key=lambda i: passages[i].index)
+    ordered = [passages[i] for i in order]
+    own = [countries_in(p.text) for p in ordered]
+    document = tuple(declared) or body_countries(ordered)
+    out: list[tuple[str, ...]] = [()] * len(passages)
+    for k, p in enumerate(ordered):
+        if own[k] or not document:
+            out[order[k]] = own[k]
+        elif declared or (p.is_body and anchored(p.text)):
+            out[order[k]] = _in_section(ordered, own, k, document)
+        # else: a general statement, a list or boilerplate, about no country in particular
+    return out
+
+
+def body_countries(passages: Sequence[Passage]) -> tuple[str, ...]:
+    """The countries a document's body passages are about as a whole, main first."""
+    return main_countries("\n".join(p.text for p in passages if p.is_body))
+
+
+def _in_section(
+    ordered: Sequence[Passage], own: Sequence[tuple[str, ...]], k: int, document: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The document's countries that the nearest preceding body passage of passage `k`'s
+    section names (a multi-country report's section on one of them); else all of them."""
+    if len(document) > 1:
+        for j in range(k - 1, -1, -1):
+            if ordered[j].section != ordered[k].section:
+                break
+            named = tuple(c for c in own[j] if c in document)
+            if named and ordered[j].is_body:
+                return named
+    return document

@@ -83,9 +83,21 @@ def small_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     root = tmp_path_factory.mktemp("smallkb")
     docs = root / "docs"
     docs.mkdir()
-    for name in ("chile_cepal_es.md", "argentina_cepal_es.md"):
-        (docs / name).write_text((REPO / "corpus" / name).read_text(encoding="utf-8"))
+    for country, body in SMALL_DOCS.items():
+        (docs / f"{country.lower()}.md").write_text(
+            f"---\ntitle: Clústeres en {country}\ncountry: {country}\n---\n\n{body}\n",
+            encoding="utf-8",
+        )
     return build(root / "home", [docs])
+
+
+# Passages name no other country: a country is only "about" where its own report speaks.
+SMALL_DOCS = {
+    "Chile": "La coordinación entre las agencias públicas y las empresas fue débil al comienzo "
+    "del programa de clústeres; las mesas regionales la mejoraron con el tiempo.",
+    "Argentina": "Los programas de clústeres sufrieron falta de coordinación entre ministerios "
+    "y gobiernos provinciales, y cambios frecuentes de prioridades.",
+}
 
 
 @pytest.fixture
@@ -195,7 +207,9 @@ def test_search_returns_cited_tagged_hits(home: KnowledgeBase) -> None:
     countries = {home.manifest.docs[i.split(":")[0]].country for i in ids}
     assert "Chile" in countries
     captions = [c.value for c in at.caption]
-    assert any("p. 1" in c for c in captions)
+    # Each card cites its report; Markdown reports have no pages, so no page is cited.
+    cited = home.store.get([ids[0]])[0].title
+    assert any(cited in c for c in captions) and not any("p. 1" in c for c in captions)
     assert any(e.label == ES["why_tags"] for e in at.expander)
     assert any("regla" in m.value and "Falta de coordinación" in m.value for m in at.markdown)
 
@@ -206,7 +220,8 @@ def test_a_filter_narrows_the_hits(home: KnowledgeBase) -> None:
     at.multiselect(key="search_countries").set_value(["Chile"]).run()
     after = hit_ids(at)
     assert after and set(after) != set(before)
-    assert {home.manifest.docs[i.split(":")[0]].country for i in after} == {"Chile"}
+    # Passage-level countries: every hit is about Chile, whichever report it comes from.
+    assert all("Chile" in p.countries for p in home.store.get(after))
     at.multiselect(key="search_evidence").set_value(["recommendation"]).run()
     narrowed = hit_ids(at)
     assert len(narrowed) <= len(after)
@@ -228,7 +243,8 @@ def test_hostile_document_text_is_shown_as_text(home: KnowledgeBase) -> None:
     assert ids and ids[0].startswith("informe_img_src_x_onerror_alert_1")
     bodies = " ".join(m.value for m in at.markdown)
     assert r"\<script\>alert('body')\</script\>" in bodies
-    assert r"\*\*negrita\*\*" in bodies
+    # Markdown emphasis is dropped at ingest: the word shows, the markup never does.
+    assert "negrita" in bodies and "*negrita" not in bodies.replace("\\", "")
     captions = " ".join(c.value for c in at.caption)
     assert r"\<script\>alert('title')\</script\>\<img src=x onerror=alert('title')\>" in captions
     assert_no_live_html(at)

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from clusterkb.cli.evaluate import print_tag_report
 from ingest.loaders import load_document
+from ingest.reference_text import load_reference
 from kb.encoders import get_embedder
 from kb.evaluation.tag_set import TagSetError, load_tag_set, resolve, span_entry, span_hash
 from kb.evaluation.tagging import FLOORS, TagEvalReport, run_tag_eval
@@ -25,7 +26,9 @@ REAL_KEYS = {"id", "file", "page", "span", "sha256", "tags"}
 @pytest.fixture(scope="module")
 def e5_report() -> TagEvalReport:
     # Threshold search is left out: it needs every passage encoded, the floors do not.
-    return run_tag_eval(get_embedder("e5-small"), LABELS, load_document, choose=False)
+    return run_tag_eval(
+        get_embedder("e5-small"), LABELS, load_document, choose=False, reference=load_reference
+    )
 
 
 @pytest.mark.slow

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from kb.briefs.compose import pages_label
 from kb.briefs.export_markdown import escape
-from kb.countries import country_name
+from kb.citations import source_line
 from kb.models import Passage
 
 
@@ -27,7 +26,4 @@ def quote(text: str) -> str:
 
 def citation(passage: Passage, lang: str) -> str:
     """'Title — Country (year), p. 3' as plain text (escape it before rendering as Markdown)."""
-    country = country_name(passage.country, lang)
-    head = " — ".join(part for part in (passage.title or passage.doc_id, country) if part)
-    year = f" ({passage.year})" if passage.year else ""
-    return f"{head}{year}, {pages_label(passage, lang)}"
+    return source_line(passage, lang)

@@ -2,7 +2,7 @@
 
 import typer
 
-from clusterkb.cli import admin, briefs, evaluate, ingest, learn, search, tags
+from clusterkb.cli import admin, briefs, docs, evaluate, ingest, learn, search, tags
 
 app = typer.Typer(
     help="ClusterKB: a comparative knowledge base of cluster-development policy.",
@@ -18,6 +18,7 @@ app.command()(tags.tag)
 app.command()(tags.tags)
 app.command("map")(search.evidence_map)
 app.command()(search.compare)
+app.add_typer(docs.docs_app, name="docs", help="Documents: list, show, correct metadata, remove.")
 app.command("check")(admin.check_cmd)
 app.command()(admin.serve)
 app.add_typer(

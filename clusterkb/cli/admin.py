@@ -17,28 +17,36 @@ from clusterkb.bundled_corpus import corpus_dir
 from clusterkb.cli.common import console, fail, open_kb_or_exit, write_json
 from clusterkb.cli.ingest import run_ingest
 from kb.config import get_settings
+from kb.storage.manifest import DocRecord
 
 # The Streamlit script of the app, inside the installed package.
 APP_FILE = Path(__file__).resolve().parents[1] / "app" / "main.py"
 
 
+def passage_countries(docs: list[DocRecord]) -> dict[str, int]:
+    """Passages per country, most first: a passage about two countries counts for both."""
+    counts: dict[str, int] = {}
+    for record in docs:
+        # A manifest written before passages carried countries has only the document's.
+        spread = record.countries or {record.country or "(unknown)": len(record.passage_ids)}
+        for country, n in spread.items():
+            counts[country] = counts.get(country, 0) + n
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
 def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Documents, passages, languages, countries, model and store location."""
+    """Documents, passages, languages, countries (counted over passages), model and store."""
     kb = open_kb_or_exit()
     manifest = kb.manifest
     docs = list(manifest.docs.values())
     langs: dict[str, int] = {}
-    countries: dict[str, int] = {}
     for record in docs:
         langs[record.lang] = langs.get(record.lang, 0) + 1
-        countries[record.country or "(unknown)"] = (
-            countries.get(record.country or "(unknown)", 0) + 1
-        )
     data = {
         "documents": len(docs),
         "passages": kb.store.count(),
         "languages": dict(sorted(langs.items())),
-        "countries": dict(sorted(countries.items())),
+        "countries": passage_countries(docs),
         "embedding_model": kb.embedder.name,
         "store": kb.store.location,
         "mode": "server" if kb.settings.server_mode else "embedded",
@@ -52,7 +60,8 @@ def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         shown = (
             ", ".join(f"{k} {v}" for k, v in value.items()) if isinstance(value, dict) else value
         )
-        table.add_row(key.replace("_", " "), escape(str(shown)))
+        label = "countries (passages)" if key == "countries" else key.replace("_", " ")
+        table.add_row(label, escape(str(shown)))
     console.print(table)
 
 

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from clusterkb.cli.common import console, fail, open_kb_or_exit, write_json
+from kb.citations import pages_cited
 from kb.models import FACETS, Hit, SearchFilters
 
 
@@ -33,8 +34,8 @@ def _print_hits(hits: list[Hit], query: str) -> None:
         return
     for rank, hit in enumerate(hits, start=1):
         p = hit.passage
-        pages = f"p. {p.page_start}" + (f"–{p.page_end}" if p.page_end != p.page_start else "")
-        console.rule(f"[bold]{rank}.[/bold] {escape(p.title)} · {escape(p.country)} · {pages}")
+        cited = " · ".join(part for part in (p.title, p.country, pages_cited(p, "en")) if part)
+        console.rule(f"[bold]{rank}.[/bold] {escape(cited)}")
         console.print(escape(p.text))
         tags = ", ".join(f"{t.facet}:{t.tag_id}" for t in p.tags)
         console.print(
@@ -168,7 +169,8 @@ def compare(
         for hit in col.hits:
             p = hit.passage
             console.print(f"  • {escape(p.text[:300])}{'…' if len(p.text) > 300 else ''}")
-            console.print(f"    [dim]{escape(p.title)}, p. {p.page_start} · {escape(p.id)}[/dim]")
+            cited = ", ".join(part for part in (p.title, pages_cited(p, "en")) if part)
+            console.print(f"    [dim]{escape(cited)} · {escape(p.id)}[/dim]")
         for facet, counts in col.profile.items():
             if counts:
                 shown = ", ".join(

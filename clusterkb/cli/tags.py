@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from clusterkb.cli.common import console, fail, open_kb_or_exit, write_json
+from kb.citations import pages_cited
 from kb.config import get_settings
 from kb.models import Tag
 
@@ -91,7 +92,8 @@ def tags(
         }
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1, default=list) + "\n")
         return
-    console.rule(f"{escape(passage.id)} · {escape(passage.title)} · p. {passage.page_start}")
+    where = " · ".join(p for p in (passage.title, pages_cited(passage)) if p)
+    console.rule(f"{escape(passage.id)} · {escape(where)}")
     console.print(escape(passage.text))
     for line in _tag_lines(passage.tags) or ["(no tags)"]:
         console.print("  " + escape(line))

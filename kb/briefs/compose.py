@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from kb.briefs.brief import Brief
 from kb.briefs.labels import LABELS
+from kb.citations import pages_cited
 from kb.models import Passage
 from kb.tags.taxonomy import Taxonomy
 
@@ -69,7 +70,8 @@ class Source:
     pages: str
 
     def line(self) -> str:
-        """'Title — Country. Citation. p. 3' (without the number), as every format prints it."""
+        """'Title — Country. Citation. p. 3' (without the number), as every format prints it;
+        a source without pages ends at its citation."""
         head = " — ".join(part for part in (self.title, self.country) if part.strip())
         parts = [head, self.citation.strip().rstrip("."), self.pages]
         return ". ".join(part for part in parts if part.strip())
@@ -94,13 +96,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 def strip_control(text: str) -> str:
     """`text` without control characters (newline and tab kept; CR becomes a newline)."""
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def pages_label(passage: Passage, lang: str = "es") -> str:
-    """'p. 3' or 'pp. 3–4'."""
-    if passage.page_end and passage.page_end != passage.page_start:
-        return LABELS.get("pages", lang, a=passage.page_start, b=passage.page_end)
-    return LABELS.get("page", lang, a=passage.page_start)
 
 
 def _group(
@@ -153,7 +148,7 @@ def compose(
             title=p.title or p.doc_id,
             country=p.country,
             citation=p.source,
-            pages=pages_label(p, lang),
+            pages=pages_cited(p, lang),
         )
         for p in present
     )

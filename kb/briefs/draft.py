@@ -22,7 +22,11 @@ def draft_brief(
     filters: SearchFilters | None = None,
     name: str | None = None,
 ) -> Brief:
-    """A brief holding the top `k` passages of a search for `query` (not saved)."""
+    """A brief holding the top `k` body passages of a search for `query` (not saved).
+
+    Tables of contents, acronym and reference lists and front matter are evidence of nothing:
+    they are left out (search ranks them after every body passage, so none is lost).
+    """
     from kb.retrieval.search import search
 
     query = " ".join(query.split())
@@ -36,7 +40,8 @@ def draft_brief(
         lang=lang,
     )
     for hit in hits:
-        brief = add_item(brief, hit.passage.id)
+        if hit.passage.is_body:
+            brief = add_item(brief, hit.passage.id)
     return brief
 
 

@@ -180,17 +180,21 @@ def _resolve_one(entry: LabelledPassage, tag_set: TagSet, read: Loader) -> str:
     return text
 
 
-def resolve(tag_set: TagSet, load: Loader) -> tuple[list[Resolved], list[Skipped]]:
+def resolve(
+    tag_set: TagSet, load: Loader, reference: Loader | None = None
+) -> tuple[list[Resolved], list[Skipped]]:
     """Each entry with its text, and the entries that could not be read (with why).
 
-    `load` is the extractor the offsets refer to (`ingest.loaders.load_document`); it is
-    passed in by the front end so that kb does not depend on ingest.
+    `load` reads the bundled corpus (anchors are found in its text); `reference` reads the
+    real reports as their offsets were taken (default: `load`). Both are passed in by the
+    front end so that kb does not depend on ingest.
     """
     cache: dict[Path, Document] = {}
 
     def read(path: Path) -> Document:
         if path not in cache:  # one parse per file: PDFs take seconds
-            cache[path] = load(path)
+            is_real = tag_set.realdocs_dir in path.parents
+            cache[path] = (reference or load)(path) if is_real else load(path)
         return cache[path]
 
     resolved: list[Resolved] = []

@@ -254,11 +254,12 @@ def run_tag_eval(
     load: Loader,
     taxonomy: Taxonomy | None = None,
     choose: bool = True,
+    reference: Loader | None = None,
 ) -> TagEvalReport:
     """Score `Tagger(embedder)` as configured on the labelled passages at `path`; with
     `choose`, also search the similarity thresholds that would suit these passages best."""
     taxonomy = taxonomy or load_taxonomy()
-    resolved, skipped = resolve(load_tag_set(path, taxonomy), load)
+    resolved, skipped = resolve(load_tag_set(path, taxonomy), load, reference)
     tagger = Tagger(embedder, taxonomy)
     similarity_on = any(t is not None for t in tagger.thresholds.values())
     # Encoding is the slow part: only when the tagger or the search needs vectors.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from kb.citations import pages_cited
 from kb.countries import country_name
 from kb.models import Passage, Tag
 from kb.textnorm import fold, stems
@@ -16,9 +17,17 @@ _BULLET = re.compile(r"^\s*[-+]\s+", re.MULTILINE)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])(?<!\b\d\.)\s+|\n+")
 
 
+def _heading(line: str) -> bool:
+    """A short line without a sentence's end: a heading, not a sentence to quote."""
+    ends = (".", "!", "?", ":", ";", "…", '"', "»", "”")
+    return len(line.split()) <= 12 and not line.rstrip().endswith(ends)
+
+
 def _sentences(text: str) -> list[str]:
     lines = [ln for ln in text.splitlines() if ln.strip()]
     body = [ln for ln in lines if not ln.lstrip().startswith("#")] or lines
+    if len(body) > 1 and _heading(body[0]):  # a passage opening with its section's heading
+        body = body[1:]
     plain = _BULLET.sub("", "\n".join(body)).replace("*", "").replace("__", "")
     parts = _SENTENCE_END.split(plain)
     return [" ".join(part.split()) for part in parts if part.strip()]
@@ -78,16 +87,11 @@ def quotation(text: str, limit: int = QUOTE_CHARS, around: Sequence[str] = ()) -
     return _clip(out, limit)
 
 
-def pages_of(passage: Passage) -> str:
-    if passage.page_end != passage.page_start:
-        return f"pp. {passage.page_start}–{passage.page_end}"
-    return f"p. {passage.page_start}"
-
-
 def citation(passage: Passage, lang: str = "es") -> str:
-    """Document title, country and page of a passage, as a reader cites it."""
+    """Document title, country and page of a passage, as a reader cites it (no page for a
+    source without pages)."""
     title = f"«{passage.title}»" if lang == "es" else f"“{passage.title}”"
-    parts = [title, country_name(passage.country, lang), pages_of(passage)]
+    parts = [title, country_name(passage.country, lang), pages_cited(passage, lang)]
     return ", ".join(part for part in parts if part)
 
 

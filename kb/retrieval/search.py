@@ -1,10 +1,16 @@
-"""Hybrid search: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank."""
+"""Hybrid search: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank.
+
+Tables of contents, acronym and reference lists and front matter name a programme as often
+as the text about it does, and win on its name alone. They stay searchable, but after
+fusion every one of them ranks below every body passage: found when nothing else matches.
+"""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Literal
 
-from kb.models import Hit, SearchFilters
+from kb.models import BODY, Hit, SearchFilters
 from kb.retrieval.expansion import expand_query
 from kb.retrieval.fusion import reciprocal_rank_fusion
 from kb.storage.knowledge import KnowledgeBase
@@ -46,7 +52,7 @@ def search(
         fused = reciprocal_rank_fusion(rankings, k=kb.settings.rrf_k, weights=weights)
     else:
         fused = [(pid, scores[mode][pid]) for pid in rankings[mode]]
-    top = fused[:k]
+    top = body_first(fused, kb)[:k]
 
     passages = {p.id: p for p in kb.store.get([pid for pid, _ in top])}
     hits: list[Hit] = []
@@ -57,3 +63,23 @@ def search(
         ranks = {name: ranked.index(pid) + 1 for name, ranked in rankings.items() if pid in ranked}
         hits.append(Hit(passage=passage, score=score, ranks=ranks))
     return hits
+
+
+def body_first(ranked: list[tuple[str, float]], kb: KnowledgeBase) -> list[tuple[str, float]]:
+    """`ranked` with body passages first and the other kinds after them, each group in its
+    order; scores are kept as fused, so they fall within each group only."""
+    kinds = _kinds(kb, [pid for pid, _ in ranked])
+    body = [entry for entry in ranked if kinds.get(entry[0], BODY) == BODY]
+    rest = [entry for entry in ranked if kinds.get(entry[0], BODY) != BODY]
+    return body + rest
+
+
+def _kinds(kb: KnowledgeBase, ids: list[str]) -> dict[str, str]:
+    """Each passage's kind, from the keyword index's rows (sorted by id); absent ones omitted."""
+    rows = kb.lexical.rows
+    kinds: dict[str, str] = {}
+    for pid in ids:
+        at = bisect_left(rows, pid, key=lambda row: row.id)
+        if at < len(rows) and rows[at].id == pid:
+            kinds[pid] = rows[at].kind
+    return kinds

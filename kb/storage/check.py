@@ -101,7 +101,9 @@ def _apply_log(kb: KnowledgeBase) -> tuple[list[tuple[Passage, Passage]], list[C
     unmatched: list[Correction] = []
     for doc_id, group in sorted(by_doc.items()):
         record = manifest.docs.get(doc_id)
-        stored = kb.store.get(record.passage_ids) if record else []
+        if record is None:
+            continue  # a removed document: its corrections wait in the log in case it returns
+        stored = kb.store.get(record.passage_ids)
         applied = apply_corrections(stored, group)
         pairs.extend(zip(stored, applied.passages, strict=True))
         unmatched.extend(applied.unmatched)

@@ -6,18 +6,20 @@ searches only show passages the manifest lists, so a half-written document is ne
 Removals commit the manifest first and delete afterwards, so the manifest never lists a passage
 the store has lost; whatever an interrupted writer left in the store without committing it is
 an orphan, deleted by the next one. Tag corrections are logged before they are applied, so an
-interrupted one is found and re-applied by `repair`. The keyword index is derived data: it is
-brought up to date last, from the committed passages.
+interrupted one is found and re-applied by `repair`. Metadata overrides are logged before
+they are applied too; an interrupted one is re-applied by the next ingest. The keyword index
+is derived data: it is brought up to date last, from the committed passages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 
-from kb.models import Passage
+from kb.models import DocumentMeta, Passage
 from kb.storage.corrections import (
     Applied,
     Correction,
@@ -27,9 +29,27 @@ from kb.storage.corrections import (
     relevant,
 )
 from kb.storage.keyword_index import LexicalIndex
+from kb.storage.keyword_rows import rows_and_tokens, tokenised
 from kb.storage.knowledge import KnowledgeBase
 from kb.storage.lock import writer_lock
 from kb.storage.manifest import DocRecord, Manifest, load_manifest
+from kb.storage.overrides import (
+    PERSON,
+    DocumentEditError,
+    Override,
+    Value,
+    append_override,
+    apply_to_meta,
+    in_effect,
+    load_overrides,
+    make_override,
+    overrides_path,
+    pending,
+    restamp,
+)
+
+RESTEMMED = frozenset({"title", "lang"})
+"""Fields the keyword index reads words from (the title) or stems by (the language)."""
 
 
 @contextmanager
@@ -51,6 +71,7 @@ class Writer:
     def __init__(self, kb: KnowledgeBase, manifest: Manifest) -> None:
         self.kb = kb
         self.manifest = manifest
+        self._overrides: list[Override] | None = None
 
     def commit(self) -> None:
         """Save the manifest: what it lists is what searches show."""
@@ -85,6 +106,80 @@ class Writer:
         self.commit()
         for record in records:
             self.kb.store.delete(record.passage_ids)
+
+    def record(self, doc_id: str) -> DocRecord:
+        """The committed record of `doc_id`; `DocumentEditError` names the id otherwise."""
+        record = self.manifest.docs.get(doc_id)
+        if record is None:
+            raise DocumentEditError(
+                f"no document with id {doc_id!r} (ids are shown by `clusterkb docs list`)"
+            )
+        return record
+
+    def remove(self, record: DocRecord) -> None:
+        """Remove a document's passages, manifest record and keyword-index rows."""
+        self.forget([record])
+        self.reindex(full=False)
+
+    def overrides(self) -> list[Override]:
+        """The metadata override log (read once per write: only writers append to it)."""
+        if self._overrides is None:
+            self._overrides = load_overrides(overrides_path(self.kb.settings))
+        return self._overrides
+
+    def with_overrides(self, meta: DocumentMeta) -> DocumentMeta:
+        """A document's derived metadata with the overrides people set (before chunking,
+        so its passages inherit them)."""
+        return apply_to_meta(meta, in_effect(self.overrides(), meta.doc_id))
+
+    def overrides_pending(self, record: DocRecord) -> set[str]:
+        """Fields where the committed record does not yet show the override log."""
+        return pending(record, in_effect(self.overrides(), record.doc_id))
+
+    def override(self, entry: Override) -> DocRecord:
+        """Log a metadata override, then apply it to the passages, the record and the keyword
+        index (a dropped one is logged only: the file's own value comes from re-reading it)."""
+        log = self.overrides()
+        append_override(overrides_path(self.kb.settings), entry)
+        log.append(entry)
+        record = self.record(entry.doc_id)
+        if entry.value is None:
+            return record
+        return self.restamp(record, {entry.field: entry.value}, {entry.field: PERSON})
+
+    def restamp(
+        self, record: DocRecord, values: Mapping[str, Value], origins: Mapping[str, str]
+    ) -> DocRecord:
+        """Rewrite some metadata fields of a document's stored passages (vectors stay), then
+        its record, then the keyword index."""
+        passages, updated = restamp(self.kb.store.get(record.passage_ids), record, values, origins)
+        self.kb.store.update_tags(passages)
+        self.manifest.docs[record.doc_id] = updated
+        self.commit()
+        if RESTEMMED & set(values):
+            self.kb.set_lexical(self._restemmed(passages))
+        else:
+            self.kb.set_lexical(self.kb.lexical.with_passages(passages))
+        return updated
+
+    def _restemmed(self, changed: Sequence[Passage]) -> LexicalIndex:
+        """The keyword index with `changed` passages stemmed anew; the other passages keep
+        their saved stems, so a title edit costs no re-reading of the whole store."""
+        committed = self.manifest.passage_ids()
+        saved = rows_and_tokens(self.kb.settings.bm25_path)  # stable: we are the only writer
+        if saved is None:
+            return LexicalIndex.build(self.kb.store.iter_get(sorted(committed)))
+        rows, table = saved
+        fresh = {p.id for p in changed}
+        vocab = {word: i for i, word in enumerate(table.words)}
+        kept = [
+            (row, table.row(i))
+            for i, row in enumerate(rows)
+            if row.id in committed and row.id not in fresh
+        ]
+        missing = sorted(committed - fresh - {row.id for row, _ in kept})
+        new = [*changed, *self.kb.store.iter_get(missing)]
+        return LexicalIndex._from_rows([*kept, *tokenised(new, vocab)], vocab)
 
     def with_corrections(self, doc_id: str, sha256: str, passages: list[Passage]) -> Applied:
         """A document's new passages with the logged tag corrections applied (before `put`:
@@ -122,3 +217,36 @@ class Writer:
             index = LexicalIndex.updated(self.kb.settings.bm25_path, committed, store.iter_get)
         self.kb.set_lexical(index)
         return len(committed)
+
+
+def set_metadata(
+    kb: KnowledgeBase, doc_id: str, field: str, value: Value, user: str | None = None
+) -> DocRecord:
+    """Record a person's value for one metadata field of a document and apply it at once;
+    returns the record as it is now. Raises `DocumentEditError` with what is wrong."""
+    entry = make_override(doc_id, field, value, user or kb.settings.user)
+    # No re-read of the store: no vectors are written (as for tag edits).
+    with writing(kb, reread_store=False) as writer:
+        writer.record(doc_id)
+        return writer.override(entry)
+
+
+def remove_document(kb: KnowledgeBase, doc_id: str) -> tuple[DocRecord, Path | None]:
+    """Remove a document from the knowledge base; its file is deleted when it was uploaded
+    (it lies in the data folder's uploads), kept otherwise. Returns the record and the
+    deleted file."""
+    with writing(kb) as writer:
+        record = writer.record(doc_id)
+        upload = uploaded_file(kb, record)
+        if upload is not None:
+            # First: a crash before the commit leaves the document listed, to remove again.
+            upload.unlink(missing_ok=True)
+        writer.remove(record)
+    return record, upload
+
+
+def uploaded_file(kb: KnowledgeBase, record: DocRecord) -> Path | None:
+    """The document's file when it lies in the data folder's uploads, else None."""
+    path = Path(record.path).resolve()
+    uploads = kb.settings.uploads_dir.resolve()
+    return path if uploads in path.parents else None

@@ -11,6 +11,8 @@ from kb.files import read_yaml
 from kb.models import FACETS
 
 TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
+# Every tag is labelled in these languages (Spanish required; the others fall back to it).
+LABEL_LANGS = ("es", "en", "pt")
 
 
 class TaxonomyError(ValueError):
@@ -29,6 +31,11 @@ class TagDef:
 
     def label_in(self, lang: str) -> str:
         return self.label.get(lang) or self.label.get("es") or self.id
+
+    def labels(self) -> tuple[str, ...]:
+        """Its labels, Spanish, English and Portuguese first, each distinct one once."""
+        order = [*LABEL_LANGS, *(lang for lang in self.label if lang not in LABEL_LANGS)]
+        return tuple(dict.fromkeys(self.label[lang] for lang in order if self.label.get(lang)))
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: used as a cache key
@@ -98,11 +105,14 @@ def parse_taxonomy(data: dict[str, Any]) -> Taxonomy:
             goal = raw.get("goal")
             if goal is not None and goal not in goals:
                 raise TaxonomyError(f"{where}: unknown goal {goal!r}")
+            label = _lang_map(raw.get("label"), where)
+            if not label.get(LABEL_LANGS[0]):
+                raise TaxonomyError(f"{where}: the label needs a Spanish text ({LABEL_LANGS[0]})")
             defs.append(
                 TagDef(
                     facet=facet,
                     id=str(raw["id"]),
-                    label=_lang_map(raw.get("label"), where),
+                    label=label,
                     definition=_lang_map(raw.get("definition"), where),
                     terms=_lang_lists(raw.get("terms")),
                     patterns=_lang_lists(raw.get("patterns")),

@@ -1,17 +1,19 @@
-"""Biblioteca: the documents, uploads and re-ingest with progress, and tag corrections."""
+"""Biblioteca: the documents (metadata corrections, removal), uploads and re-ingest with
+progress, and tag corrections."""
 
 import math
 from pathlib import Path
 
 import streamlit as st
 
+from clusterkb.app.doc_editor import DOC_FLASH, document_form, removal
 from clusterkb.app.i18n import lang, t
 from clusterkb.app.progress import ingest_with_status
 from clusterkb.app.resources import current_settings, get_taxonomy
 from clusterkb.app.text import md
 from clusterkb.app.widgets import country_label, lang_name, open_kb_or_stop, render_passage
 from clusterkb.bundled_corpus import corpus_dir
-from ingest.uploads import FileResult, file_results, original_names, save_uploads
+from ingest.uploads import FileResult, file_results, original_names, replaced_by, save_uploads
 from kb.models import FACETS
 from kb.storage.corrections import load_corrections
 from kb.storage.lock import WriterBusyError
@@ -20,6 +22,7 @@ from kb.tags.edit import TagEditError, correct_tags, corrections_for, get_passag
 RESULTS = "library_results"
 FLASH = "library_flash"
 SUMMARY = "library_summary"
+REPLACING = "library_replacing"
 UPLOAD_TYPES = ["pdf", "docx", "md", "markdown", "txt"]
 
 settings = current_settings()
@@ -67,8 +70,9 @@ st.dataframe(
     [
         {
             t("col_title"): r.title,
-            t("col_country"): country_label(r.country),
+            t("col_country"): ", ".join(map(country_label, r.countries or [r.country])),
             t("col_year"): r.year,
+            t("col_publisher"): r.publisher,
             t("col_language"): lang_name(r.lang),
             t("col_pages"): r.pages,
             t("col_passages"): len(r.passage_ids),
@@ -81,6 +85,24 @@ st.dataframe(
     width="stretch",
 )
 
+
+st.subheader(t("doc_edit_title"))
+st.caption(t("doc_edit_help"))
+if DOC_FLASH in st.session_state:
+    kind, text = st.session_state.pop(DOC_FLASH)
+    getattr(st, kind)(md(text))
+chosen = st.selectbox(
+    t("doc_choose"),
+    [r.doc_id for r in docs],
+    index=None,
+    format_func=lambda i: f"{manifest.docs[i].title} ({i})",
+    key="library_doc",
+    placeholder=t("choose"),
+)
+if chosen in manifest.docs:
+    document_form(kb, settings, manifest.docs[chosen])
+    removal(kb, manifest.docs[chosen])
+
 # --- upload and re-ingest ---------------------------------------------------------------
 st.subheader(t("upload_title"))
 st.caption(t("upload_help", mb=f"{settings.max_file_mb:g}"))
@@ -91,11 +113,10 @@ files = st.file_uploader(
     key="library_uploads",
     max_upload_size=max(1, math.ceil(settings.max_file_mb)),
 )
-left, right = st.columns(2)
-if left.button(
-    t("upload_ingest"), key="library_ingest", icon=":material/upload:", disabled=not files
-):
-    saved, rejected = save_uploads([(f.name, f.getvalue()) for f in files or []], settings)
+
+
+def upload_and_ingest(batch: list[tuple[str, bytes]]) -> None:
+    saved, rejected = save_uploads(batch, settings)
     results = list(rejected)
     if saved:
         outcome = ingest_with_status(
@@ -105,6 +126,29 @@ if left.button(
             results = file_results(outcome[0], outcome[1], saved) + rejected
     st.session_state[RESULTS] = results
     st.rerun()  # the document list and counts above predate this ingest
+
+
+batch = [(f.name, f.getvalue()) for f in files or []]
+left, right = st.columns(2)
+if left.button(
+    t("upload_ingest"), key="library_ingest", icon=":material/upload:", disabled=not files
+):
+    # A file uploaded again under its name replaces the earlier version: ask first.
+    st.session_state[REPLACING] = replaced_by(batch, settings)
+    if not st.session_state[REPLACING]:
+        upload_and_ingest(batch)
+replacing = [n for n in st.session_state.get(REPLACING, []) if n in dict(batch)]
+if replacing:
+    st.warning(md(t("upload_replace_confirm", names=", ".join(replacing))))
+    yes, no = st.columns(2)
+    if yes.button(t("upload_replace"), key="library_replace", type="primary"):
+        st.session_state.pop(REPLACING)
+        upload_and_ingest(batch)
+    no.button(
+        t("doc_cancel"),
+        key="library_replace_no",
+        on_click=lambda: st.session_state.pop(REPLACING, None),
+    )
 if right.button(t("reingest"), key="library_reingest", icon=":material/sync:"):
     targets = [p for p in (corpus_dir(settings), settings.uploads_dir) if p.exists()]
     outcome = ingest_with_status(kb, targets, {})

@@ -1,0 +1,174 @@
+"""Markdown reduced to the plain prose a reader sees: headings become sections, markup goes.
+
+Passages are shown, quoted and exported as text, so nothing of the source syntax may survive
+(`##`, `**`, `[text](url)`, list bullets, table pipes). Ordered-list numbers are kept: they
+are words of the text ("the summary lists six: 1. …"). Tags that do harm when rendered
+(`<script>`, `<style>`, unknown ones) are left as literal text: the app escapes them.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from kb.models import Section
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+_SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_REFERENCE_DEFINITION = re.compile(
+    r"^ {0,3}\[(?!\^)[^\]]+\]:[ \t]*<?\S+>?(?:[ \t]+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?[ \t]*$"
+)
+_FOOTNOTE_DEFINITION = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:[ \t]*")
+_FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]+\]")
+_BLOCK_QUOTE = re.compile(r"^ {0,3}(?:>[ \t]?)+")
+_BULLET = re.compile(r"^[ \t]*[-*+][ \t]+(?:\[[ xX]\][ \t]+)?")
+_TABLE_DELIMITER = re.compile(r"^(?=[^|]*\|)(?=[^-]*-)[ \t|:-]+$")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+_IMAGE = re.compile(r"[ \t]*!\[[^\]]*\](?:\((?:[^()]|\([^()]*\))*\)|\[[^\]]*\])")
+_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^()]*\))*\)")
+_REFERENCE_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^>\s]+|[^@<>\s]+@[^@<>\s]+\.[a-zA-Z]{2,})>")
+# Formatting tags only: their text is the prose. Anything else stays visible as typed.
+_FORMAT_TAG = re.compile(
+    r"</?(?:a|abbr|b|big|blockquote|br|center|cite|code|dd|del|div|dl|dt|em|figcaption|figure"
+    r"|font|h[1-6]|hr|i|img|ins|kbd|li|mark|ol|p|pre|s|section|small|span|strike|strong|sub"
+    r"|sup|table|tbody|td|tfoot|th|thead|tr|u|ul)\b[^<>]*/?>",
+    re.IGNORECASE,
+)
+_STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|(?<!\w)__(?=\S)(.+?)(?<=\S)__(?!\w)")
+_EMPHASIS = re.compile(
+    r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])|(?<!\w)_(?=[^\s_])(.+?)(?<=[^\s_])_(?!\w)"
+)
+_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_PLACEHOLDER = "\x00{}\x00"  # clean text holds no NUL: code spans wait here untouched
+_PLACEHOLDER_BACK = re.compile("\x00(\\d+)\x00")
+
+
+def inline_prose(text: str) -> str:
+    """One line of Markdown without inline markup: emphasis, code, links, images, tags."""
+    codes: list[str] = []
+
+    def keep_code(match: re.Match[str]) -> str:
+        codes.append(match.group(2).strip())
+        return _PLACEHOLDER.format(len(codes) - 1)
+
+    text = _CODE_SPAN.sub(keep_code, text)
+    text = _FOOTNOTE_MARK.sub("", text)
+    text = _IMAGE.sub("", text)
+    text = _LINK.sub(r"\1", text)
+    text = _REFERENCE_LINK.sub(r"\1", text)
+    text = _AUTOLINK.sub(r"\1", text)
+    text = _FORMAT_TAG.sub("", text)
+    for pattern in (_STRONG, _EMPHASIS):
+        previous = None
+        while previous != text:  # nested emphasis: ***x***, **a _b_ c**
+            previous = text
+            text = pattern.sub(lambda m: m.group(1) or m.group(2) or "", text)
+    text = _STRIKE.sub(r"\1", text).replace("**", "")
+    text = _ESCAPE.sub(r"\1", text)
+    text = _ENTITY.sub(lambda m: html.unescape(m.group(0)).replace("\xa0", " "), text)
+    return _PLACEHOLDER_BACK.sub(lambda m: codes[int(m.group(1))], text)
+
+
+def _table_row(line: str) -> str:
+    cells = re.split(r"(?<!\\)\|", line.strip())
+    if cells and not cells[0].strip():
+        cells = cells[1:]
+    if cells and not cells[-1].strip():
+        cells = cells[:-1]
+    return "; ".join(c for c in (inline_prose(cell).strip() for cell in cells) if c)
+
+
+def _block_line(line: str) -> str:
+    """A body line without its block markers (quote, bullet), inline markup reduced."""
+    line = _FOOTNOTE_DEFINITION.sub("", _BLOCK_QUOTE.sub("", line))
+    line = _BULLET.sub("", line)
+    return inline_prose(line)
+
+
+def _heading(line: str, following: str | None) -> str | None:
+    """The heading text if `line` (with the line after it) is an ATX or setext heading."""
+    atx = _ATX_HEADING.match(line)
+    if atx:
+        return inline_prose(atx.group(2)).strip()
+    if (
+        following is not None
+        and line.strip()
+        and _SETEXT_UNDERLINE.match(following)
+        and not _BULLET.match(line)
+        and not _BLOCK_QUOTE.match(line)
+        and not _FENCE.match(line)
+    ):
+        return inline_prose(line).strip()
+    return None
+
+
+def _prose_lines(text: str) -> list[tuple[str, bool]]:
+    """Each output line, and whether it is a heading."""
+    lines = _COMMENT.sub("", text).split("\n")
+    out: list[tuple[str, bool]] = []
+    fence: str | None = None
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        following = lines[i + 1] if i + 1 < len(lines) else None
+        i += 1
+        fence_match = _FENCE.match(line)
+        if fence is not None:  # code is kept as written, without its fences
+            if fence_match and fence_match.group(1).startswith(fence):
+                fence = None
+                out.append(("", False))
+            else:
+                out.append((line, False))
+            continue
+        if fence_match:
+            fence = fence_match.group(1)[0] * 3
+            out.append(("", False))
+            continue
+        heading = _heading(line, following)
+        if heading is not None:
+            if not _ATX_HEADING.match(line):
+                i += 1  # the setext underline
+            out.append((heading, bool(heading)))
+            continue
+        if _RULE.match(line) or _REFERENCE_DEFINITION.match(line):
+            out.append(("", False))
+            continue
+        if "|" in line and following is not None and _TABLE_DELIMITER.match(following):
+            out.append((_table_row(line), False))
+            i += 1
+            while i < len(lines) and "|" in lines[i] and lines[i].strip():
+                out.append((_table_row(lines[i]), False))
+                i += 1
+            continue
+        out.append((_block_line(line), False))
+    return out
+
+
+def markdown_to_prose(text: str) -> tuple[str, tuple[Section, ...]]:
+    """Plain text of a Markdown body, and a `Section` per heading at its offset in that text.
+
+    Headings stay as lines of plain text (their words are searched and quoted like the
+    rest); blank lines are tidied as `tidy_blank_lines` does, so the offsets are final.
+    """
+    kept: list[tuple[str, bool]] = []
+    for line, is_heading in _prose_lines(text):
+        line = line.rstrip()
+        if not line.strip() and (not kept or not kept[-1][0]):
+            continue  # at most one blank line in a row, none at the start
+        kept.append((line, is_heading))
+    while kept and not kept[-1][0]:
+        kept.pop()
+    sections: list[Section] = []
+    offset = 0
+    for line, is_heading in kept:
+        if is_heading:
+            sections.append(Section(heading=line.strip(), start=offset))
+        offset += len(line) + 1
+    return "\n".join(line for line, _ in kept), tuple(sections)

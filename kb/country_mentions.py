@@ -1,0 +1,153 @@
+"""Finding the countries a passage names: a phrase lookup over its folded words.
+
+The tables come from `countries.yaml` (see `kb.countries`); this module knows no country.
+Rules, each for a reason a reader can check:
+- longest phrase first, so "Rosário do Sul" (Brazil) wins over "Rosario" (Argentina);
+- a term written in capitals in the list ("INTA") never matches in lower case ("inta");
+- a term of several countries ("Córdoba") counts only for those named in another way;
+- author-year citations ("(Banco Mundial, 2019)", "(Argentina Productiva, 2030)") are
+  sources, not what the passage is about, and are skipped;
+- a demonym that names a language ("en inglés") or a firm's nationality ("la semillera
+  francesa") does not count.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from kb.textnorm import fold
+
+_WORD = re.compile(r"[^\W\d_]+|\d+")
+# A word cut at a line end ("argenti-\nno"); the next line must go on in lower case.
+_LINE_HYPHEN = re.compile(r"(\w) ?[-\u00ad] ?\n\s*(?=[a-z])")
+# "(CEPAL, 2019)", "(Hallak et al., 2023: 12)", "(OCDE, 2019; Banco Mundial, 2020)".
+_CITATION = re.compile(
+    r"\((?=[^()]*[A-Z])[^()]{0,200}?(?:,|\bal\.?)\s*(?:19|20)\d\d[a-z]?"
+    r"(?:\s*[:,]\s*(?:pp?\.\s*)?\d+(?:\s*[-\u2013]\s*\d+)?)?\s*\)"
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A phrase of the list: the countries it names ((): a phrase to skip) and how it matches."""
+
+    countries: tuple[str, ...]
+    demonym: bool = False
+    capitals: bool = False
+    """Written in capitals in the list: the text must not write it in lower case."""
+
+
+_NOTHING = Term(())
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """The phrase tables: folded words -> term, and the words that change a demonym."""
+
+    phrases: dict[tuple[str, ...], Term] = field(default_factory=dict)
+    longest: dict[str, int] = field(default_factory=dict)
+    """First word of a phrase -> most words of a phrase starting with it."""
+    language_cues: frozenset[str] = frozenset()
+    firm_words: frozenset[str] = frozenset()
+
+
+def phrase_key(text: str) -> tuple[str, ...]:
+    """The folded words of a phrase: how list terms and passage words are compared."""
+    return tuple(_WORD.findall(fold(text)))
+
+
+def _in_capitals(term: str) -> bool:
+    letters = [ch for ch in term if ch.isalpha()]
+    return bool(letters) and all(ch.isupper() for ch in letters)
+
+
+def build_mentions(
+    terms: Iterable[tuple[str, str, str]],
+    skip: Iterable[str] = (),
+    language_cues: Iterable[str] = (),
+    firm_words: Iterable[str] = (),
+) -> Mentions:
+    """Tables from (term, country, kind) triples, kind "name" or "demonym", and the phrases
+    to skip. A term given for several countries names all of them (it is ambiguous)."""
+    countries: dict[tuple[str, ...], dict[str, None]] = {}
+    demonym: dict[tuple[str, ...], bool] = {}
+    capitals: dict[tuple[str, ...], bool] = {}
+    for term, country, kind in terms:
+        key = phrase_key(term)
+        countries.setdefault(key, {})[country] = None
+        # A word that is both a name and a demonym ("noruega") is a name; one written in
+        # lower case anywhere in the list matches in any case.
+        demonym[key] = demonym.get(key, True) and kind == "demonym"
+        capitals[key] = capitals.get(key, True) and _in_capitals(term)
+    phrases = {
+        key: Term(tuple(names), demonym[key], capitals[key]) for key, names in countries.items()
+    }
+    # Skipped phrases win: a person wrote them to stop a match.
+    phrases |= {key: Term(()) for key in map(phrase_key, skip) if key}
+    longest: dict[str, int] = {}
+    for key in phrases:
+        longest[key[0]] = max(longest.get(key[0], 0), len(key))
+    return Mentions(
+        phrases=phrases,
+        longest=longest,
+        language_cues=frozenset(fold(w) for w in language_cues),
+        firm_words=frozenset(fold(w) for w in firm_words),
+    )
+
+
+def _plain(text: str) -> str:
+    """`text` without accents (case kept), hyphenated line ends joined, citations dropped."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("\u00ad\n", "\n"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _CITATION.sub(" ", _LINE_HYPHEN.sub(r"\1", plain))
+
+
+def _written_as(term: Term, words: list[str]) -> bool:
+    # "CORFO" and "Corfo" are the agency; "inta" is not INTA.
+    return not term.capitals or all(w[0].isupper() for w in words)
+
+
+def _longest_at(i: int, words: list[str], low: list[str], mentions: Mentions) -> tuple[int, Term]:
+    """The longest phrase of the list starting at word `i`: (its length, its term); (0, _)."""
+    for k in range(min(mentions.longest.get(low[i], 0), len(low) - i), 0, -1):
+        term = mentions.phrases.get(tuple(low[i : i + k]))
+        if term is not None and _written_as(term, words[i : i + k]):
+            return k, term
+    return 0, _NOTHING
+
+
+def _mentions_in(text: str, mentions: Mentions) -> list[tuple[int, Term]]:
+    """(word position, term) of every country phrase in `text`, longest match first."""
+    words = _WORD.findall(_plain(text))
+    low = [w.lower() for w in words]
+    found: list[tuple[int, Term]] = []
+    i, n = 0, len(low)
+    while i < n:
+        size, term = _longest_at(i, words, low, mentions)
+        if not size:
+            i += 1
+            continue
+        before = low[i - 1] if i else ""
+        after = low[i + size] if i + size < n else ""
+        cue = before in mentions.language_cues or mentions.firm_words & {before, after}
+        if term.countries and not (term.demonym and cue):
+            found.append((i, term))
+        i += size
+    return found
+
+
+def country_counts(text: str, mentions: Mentions) -> dict[str, int]:
+    """Mentions per country in `text`, most mentioned first (ties: first mentioned)."""
+    found = _mentions_in(text, mentions)
+    named = {t.countries[0] for _, t in found if len(t.countries) == 1}
+    counts: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for position, term in found:
+        for country in term.countries:
+            if len(term.countries) == 1 or country in named:
+                counts[country] = counts.get(country, 0) + 1
+                first.setdefault(country, position)
+    return {c: counts[c] for c in sorted(counts, key=lambda c: (-counts[c], first[c]))}
