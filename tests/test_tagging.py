@@ -65,7 +65,7 @@ def test_evaluated_result_is_told_from_a_claim_without_evaluation() -> None:
 
 
 def test_oecd_instrument_paragraph_gets_its_instruments_and_no_problem() -> None:
-    tags = tags_of(paragraph("oecd_cluster_policies_es", "Compras coordinadas.**"))
+    tags = tags_of(paragraph("oecd_cluster_policies_es", "Compras coordinadas."))
     assert {"sme_support", "coordinated_purchasing", "quality_standards"} <= tags["instrument"]
     # "compras coordinadas" is an instrument, not a coordination problem
     assert "problem" not in tags
