@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
 from pathlib import Path
@@ -81,3 +82,27 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: fh.read(_READ_BLOCK), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def append_json_line(path: Path, record: dict[str, Any]) -> None:
+    """Append one JSON line to a log and flush it to disk; earlier lines are never rewritten."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def read_json_lines(path: Path) -> list[dict[str, Any]]:
+    """Every record of a log, oldest first; a torn last line (a crash mid-append) is skipped."""
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            out.append(record)
+    return out

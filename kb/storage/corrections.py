@@ -8,14 +8,13 @@ every ingest, so corrections are re-applied after tagging each time.
 from __future__ import annotations
 
 import getpass
-import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kb.files import sha256_text
+from kb.files import append_json_line, read_json_lines, sha256_text
 from kb.models import FACETS, Passage, Tag
 from kb.textnorm import fold
 
@@ -91,24 +90,13 @@ def make_correction(
 
 def append_correction(path: Path, correction: Correction) -> None:
     """Append one line and flush it to disk; earlier lines are never rewritten."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(asdict(correction), ensure_ascii=False)
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(line + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+    append_json_line(path, asdict(correction))
 
 
 def load_corrections(path: Path) -> list[Correction]:
     """Every correction in the log, oldest first (a torn last line from a crash is ignored)."""
-    if not path.exists():
-        return []
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError:
-            continue
+    for raw in read_json_lines(path):
         raw["add"] = tuple(raw.get("add", ()))
         raw["remove"] = tuple(raw.get("remove", ()))
         out.append(Correction(**raw))

@@ -9,7 +9,6 @@ them) and applied at once to the stored passages and manifest record when set.
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import re
 from collections import Counter
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from kb.config import Settings
 from kb.countries import body_countries, load_countries, normalise_country, passage_countries
+from kb.files import append_json_line, read_json_lines
 from kb.models import DocumentMeta, Passage
 from kb.storage.manifest import DocRecord
 
@@ -119,23 +119,16 @@ def make_override(doc_id: str, field: str, value: Value, user: str | None = None
 
 def append_override(path: Path, override: Override) -> None:
     """Append one line and flush it to disk; earlier lines are never rewritten."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(asdict(override), ensure_ascii=False) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+    append_json_line(path, asdict(override))
 
 
 def load_overrides(path: Path) -> list[Override]:
     """Every entry of the log, oldest first (a torn last line from a crash is ignored)."""
-    if not path.exists():
-        return []
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for raw in read_json_lines(path):
         try:
-            raw = json.loads(line)
             out.append(Override(**raw))
-        except (json.JSONDecodeError, TypeError):
+        except TypeError:  # a line from another version of the log
             continue
     return out
 
