@@ -12,7 +12,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from clusterkb.cli import app
-from clusterkb.cli.evaluate import print_realdocs_report
+from clusterkb.cli.realdocs_eval import print_realdocs_report
 from kb.config import get_settings
 from kb.evaluation.realdocs import (
     FLOORS,
