@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kb.retrieval.highlights import Highlight
 
 FACETS: tuple[str, ...] = ("problem", "instrument", "outcome", "evidence")
 BODY = "body"
@@ -149,6 +153,8 @@ class Hit:
     score: float
     ranks: dict[str, int] = field(default_factory=dict)
     """1-based rank of this passage in each ranker that returned it (dense, lexical)."""
+    highlights: tuple[Highlight, ...] = ()
+    """The sentences that answer the query, best first, as offsets into `passage.text`."""
 
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of a hit, as printed by `clusterkb search --json`."""
@@ -171,6 +177,7 @@ class Hit:
             "kind": p.kind,
             "section": p.section,
             "score": round(self.score, 6),
+            "highlights": [h.to_dict() for h in self.highlights],
         }
         for facet, key in FACET_KEYS.items():
             out[key] = p.tag_ids(facet)

@@ -1,22 +1,29 @@
 """Pieces several pages show the same way: a passage card, its tags and why they were given.
 
-Document text only ever reaches the page escaped (`clusterkb.app.text.md`) or through `st.text`.
+Document text only ever reaches the page escaped (`clusterkb.app.text.md`, `marked_quote`) or
+through `st.text`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from clusterkb.app.brief_session import add_to_brief, in_brief
 from clusterkb.app.i18n import lang, t
 from clusterkb.app.resources import current_settings, get_kb, get_taxonomy
-from clusterkb.app.text import citation, md, md_line, quote
+from clusterkb.app.text import citation, marked_quote, md, md_line, quote
 from kb.config import Settings
 from kb.countries import country_name
 from kb.models import FACETS, Passage, Tag
 from kb.storage.knowledge import KnowledgeBase
 from kb.storage.vectors import StoreError
 from kb.tags.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from kb.retrieval.highlights import Highlight
 
 BADGE_COLOURS = {"problem": "red", "instrument": "blue", "outcome": "green", "evidence": "orange"}
 ORIGINS = ("rule", "similarity", "human")
@@ -71,14 +78,20 @@ def render_passage(
     brief_button: bool = True,
     max_chars: int | None = None,
     show_source: bool = True,
+    highlights: Sequence[Highlight] = (),
 ) -> None:
-    """One result card: quotation, citation, id, tags with reasons, and 'add to brief'."""
+    """One result card: quotation (the sentences answering the search marked), citation, id,
+    tags with reasons, and 'add to brief'."""
     taxonomy = get_taxonomy()
     with st.container(border=True):
-        text = passage.text
-        if max_chars is not None and len(text) > max_chars:
-            text = text[:max_chars].rstrip() + "…"
-        st.markdown(quote(text))
+        if highlights:
+            spans = [(h.start, h.end) for h in highlights]
+            st.markdown(marked_quote(passage.text, spans, max_chars))
+        else:
+            text = passage.text
+            if max_chars is not None and len(text) > max_chars:
+                text = text[:max_chars].rstrip() + "…"
+            st.markdown(quote(text))
         st.caption(md_line(citation(passage, lang())))
         if show_source and passage.source:
             st.caption(md_line(t("source", source=passage.source)))

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from clusterkb.cli.common import console, fail, open_kb_or_exit, write_json
 from kb.citations import pages_cited
@@ -36,13 +37,21 @@ def _print_hits(hits: list[Hit], query: str) -> None:
         p = hit.passage
         cited = " · ".join(part for part in (p.title, p.country, pages_cited(p, "en")) if part)
         console.rule(f"[bold]{rank}.[/bold] {escape(cited)}")
-        console.print(escape(p.text))
+        console.print(marked_text(hit))
         tags = ", ".join(f"{t.facet}:{t.tag_id}" for t in p.tags)
         console.print(
             f"[dim]{escape(p.id)} · score {hit.score:.4f}"
             + (f" · {escape(tags)}" if tags else "")
             + "[/dim]"
         )
+
+
+def marked_text(hit: Hit) -> Text:
+    """The passage as written (no markup read from it), its answering sentences in bold."""
+    text = Text(hit.passage.text)
+    for h in hit.highlights:
+        text.stylize("bold", h.start, h.end)
+    return text
 
 
 def search(

@@ -8,11 +8,13 @@ fusion every one of them ranks below every body passage: found when nothing else
 from __future__ import annotations
 
 from bisect import bisect_left
+from dataclasses import replace
 from typing import Literal
 
 from kb.models import BODY, Hit, SearchFilters
 from kb.retrieval.expansion import expand_query
 from kb.retrieval.fusion import reciprocal_rank_fusion
+from kb.retrieval.highlights import Highlighter
 from kb.storage.knowledge import KnowledgeBase
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -25,8 +27,10 @@ def search(
     k: int = 5,
     filters: SearchFilters | None = None,
     mode: str = "hybrid",
+    highlights: bool = True,
 ) -> list[Hit]:
-    """The `k` best passages for `query`; filters apply to both rankers before fusion."""
+    """The `k` best passages for `query`; filters apply to both rankers before fusion. With
+    `highlights`, each hit carries the sentences of its passage that answer the query."""
     if mode not in MODES:
         raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
     filters = filters or SearchFilters()
@@ -62,6 +66,13 @@ def search(
             continue
         ranks = {name: ranked.index(pid) + 1 for name, ranked in rankings.items() if pid in ranked}
         hits.append(Hit(passage=passage, score=score, ranks=ranks))
+    if highlights and hits:
+        # The dense ranker has embedded the query already, except in lexical mode.
+        vector = kb.embedder.embed_query(query) if mode == "lexical" else vector
+        marked = Highlighter(query, vector, kb.embedder.embed_passages).for_passages(
+            [(h.passage.id, h.passage.text, h.passage.lang) for h in hits]
+        )
+        hits = [replace(h, highlights=tuple(marked[h.passage.id])) for h in hits]
     return hits
 
 

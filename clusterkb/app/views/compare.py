@@ -59,7 +59,11 @@ for column, holder in zip(comparison.columns, st.columns(len(comparison.columns)
             continue
         for hit in column.hits:
             render_passage(
-                hit.passage, f"compare_{column.country}", max_chars=450, show_source=False
+                hit.passage,
+                f"compare_{column.country}",
+                max_chars=450,
+                show_source=False,
+                highlights=hit.highlights,
             )
         st.markdown(f"**{t('profile')}**")
         for facet in FACETS:

@@ -56,4 +56,4 @@ if not hits:
 else:
     st.caption(t("results_count", n=len(hits)))
     for hit in hits:
-        render_passage(hit.passage, "search")
+        render_passage(hit.passage, "search", highlights=hit.highlights)
