@@ -11,8 +11,9 @@ from bench.measure import emit
 
 
 def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+    from bench.background_ingest import background_ingest_task
     from bench.bm25_bench import bm25_task
-    from bench.encoders import encode_task
+    from bench.encoders import encode_task, quality_task
     from bench.ingest_bench import (
         ingest_into_task,
         ingest_task,
@@ -28,11 +29,13 @@ def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         "reingest": reingest_process_task,
         "stages": stages_task,
         "encode": encode_task,
+        "encoder_quality": quality_task,
         "store": store_task,
         "search": search_task,
         "hnsw": hnsw_task,
         "bm25": bm25_task,
         "idle": idle_task,
+        "background_ingest": background_ingest_task,
     }
 
 

@@ -6,21 +6,43 @@ replaces the old one and its document (the same content again is "unchanged"); t
 slug alike stay apart; a name can never leave the uploads folder. The original name is kept as
 metadata in `.names.json`. A file uploaded when names were made from the content keeps its
 stored name: found by its original name, it is replaced in place.
+
+Uploads and re-ingests run as jobs (`kb.workspace.jobs`): the app saves the files and queues
+the job, a worker process runs it here. A file the ingest refuses is not kept: it would only
+fail again on every re-ingest. Its reason stays in the job's history.
 """
 
 from __future__ import annotations
 
 import json
+import time
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.loaders import SUPPORTED_SUFFIXES, size_reason
+from ingest.loaders import SUPPORTED_SUFFIXES, iter_files, size_reason
 from ingest.metadata import slugify
-from ingest.pipeline import IngestReport
+from ingest.pipeline import IngestReport, Progress, ingest_paths
 from kb.config import Settings
 from kb.files import atomic_write_bytes, sha256_hex
+from kb.storage.knowledge import KnowledgeBase
+from kb.storage.lock import WriterBusyError
+from kb.workspace.jobs import (
+    DONE,
+    FAILED,
+    QUEUED,
+    REINGEST,
+    REMOVED,
+    UPLOAD,
+    Claim,
+    Job,
+    JobFile,
+    JobNote,
+    enqueue,
+    now,
+)
+from kb.workspace.roles import Actor, require
 
 NAMES_FILE = ".names.json"  # hidden: the folder walk of ingest skips it
 _MB = 1024 * 1024
@@ -112,6 +134,14 @@ def original_names(folder: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
+def _forget_name(folder: Path, stored: str) -> None:
+    names = original_names(folder)
+    if stored in names:
+        del names[stored]
+        payload = json.dumps(names, ensure_ascii=False, indent=1).encode("utf-8")
+        atomic_write_bytes(folder / NAMES_FILE, payload)
+
+
 def _remember_name(folder: Path, stored: str, original: str) -> None:
     names = original_names(folder)
     if names.get(stored) == original:
@@ -151,3 +181,114 @@ def file_results(
         reason = reasons.get(key, "" if key in events else "not ingested")
         results.append(FileResult(name, status, passages, reason if status == "failed" else ""))
     return results
+
+
+# --- jobs --------------------------------------------------------------------------------
+
+
+def queue_upload(files: Sequence[tuple[str, bytes]], settings: Settings, actor: Actor) -> Job:
+    """Store each (name, bytes) and queue one job that ingests the stored ones; files refused
+    here (type, size, empty) are not written and go into the job as failed, with the reason."""
+    require(actor, "upload")  # before a single byte is stored
+    saved, refused = save_uploads(files, settings)
+    job_files = [JobFile(name, str(path)) for name, path in saved]
+    job_files += [JobFile(r.name, "", FAILED, 0, r.reason) for r in refused]
+    return enqueue(settings.home, actor, UPLOAD, [path for _, path in saved], job_files)
+
+
+def queue_reingest(settings: Settings, actor: Actor, corpus: Path) -> Job:
+    """Queue an ingest of the bundled corpus folder and the uploads folder."""
+    targets = [p for p in (corpus, settings.uploads_dir) if p.exists()]
+    return enqueue(settings.home, actor, REINGEST, targets)
+
+
+class JobRecorder(Progress):
+    """Writes the pipeline's progress and each file's result into the job file."""
+
+    SAVE_EVERY_S = 0.5
+
+    def __init__(self, claim: Claim, order: Sequence[Path], names: Mapping[str, str]) -> None:
+        self.claim = claim
+        self.order = [str(p) for p in order]
+        self.names = names  # stored upload name -> the name it was uploaded with
+        self.saved_at = 0.0
+
+    def _save(self, force: bool = True) -> None:
+        if force or time.monotonic() - self.saved_at >= self.SAVE_EVERY_S:
+            self.claim.save()
+            self.saved_at = time.monotonic()
+
+    def _current(self) -> str:
+        done = self.claim.job.progress.files_done
+        if done >= len(self.order):
+            return ""
+        return self._shown(self.order[done])
+
+    def _shown(self, path: str) -> str:
+        name = Path(path).name
+        return self.names.get(name, name)
+
+    def files(self, total: int) -> None:
+        self.claim.job.progress.files_total = total
+        self.claim.job.progress.current = self._current()
+        self._save()
+
+    def file_done(self, path: str, status: str, passages: int) -> None:
+        job = self.claim.job
+        key = str(Path(path).resolve())
+        entry = next((f for f in job.files if f.path and str(Path(f.path).resolve()) == key), None)
+        if entry is None:
+            entry = JobFile(self._shown(path), key)
+            job.files.append(entry)
+        entry.status, entry.passages = status, passages
+        job.progress.files_done += 1
+        job.progress.current = self._current()
+        self._save()
+
+    def passages_done(self, count: int) -> None:
+        self.claim.job.progress.passages += count
+        self._save(force=False)
+
+
+def run_job(kb: KnowledgeBase, claim: Claim) -> Job:
+    """Run a claimed job's ingest and finish it with each file's result. Raises
+    `WriterBusyError` (job untouched, still claimed) when another process is writing."""
+    job = claim.job
+    paths = [Path(p) for p in job.targets]
+    recorder = JobRecorder(claim, iter_files(paths), original_names(kb.settings.uploads_dir))
+    try:
+        report = ingest_paths(kb, paths, progress=recorder)
+    except WriterBusyError:
+        raise
+    except Exception as exc:  # the failure belongs in the job's history; the worker goes on
+        return claim.finish(FAILED, f"{type(exc).__name__}: {exc}")
+    reasons = {str(Path(path).resolve()): reason for path, reason in report.failed}
+    for f in job.files:
+        if not f.path:
+            continue
+        key = str(Path(f.path).resolve())
+        if f.status == QUEUED:
+            f.status, f.reason = FAILED, reasons.get(key, "not ingested")
+        elif f.status == FAILED:
+            f.reason = reasons.get(key, f.reason)
+    discard_refused(job, kb)
+    return claim.finish(DONE)
+
+
+def discard_refused(job: Job, kb: KnowledgeBase) -> list[str]:
+    """Delete the job's refused files from the uploads folder (not those a document still
+    comes from); returns the names deleted, also noted in the job."""
+    folder = kb.settings.uploads_dir.resolve()
+    manifest = kb.manifest
+    deleted = []
+    for f in job.files:
+        if f.status != FAILED or not f.path:
+            continue
+        path = Path(f.path).resolve()
+        if path.parent != folder or manifest.by_path(str(path)) is not None:
+            continue
+        path.unlink(missing_ok=True)
+        _forget_name(folder, path.name)
+        job.notes.append(JobNote(now(), REMOVED, f.name))
+        deleted.append(f.name)
+    return deleted

@@ -21,6 +21,7 @@ SECTIONS = (
     "### Re-ingest of the unchanged corpus",
     "## Encoders",
     "## Search latency (embedded Chroma)",
+    "## Search during a background ingest",
     "## Chroma server",
     "## BM25: bm25s against rank-bm25",
     "## Memory",

@@ -1,67 +1,59 @@
-"""Ingest progress shown in the page: a bar over files and a live status line."""
+"""Ingest jobs as the page shows them: a title, a progress line and bar, each file's result.
+
+The ingest itself runs in the worker process (`clusterkb worker`); the page only reads the
+job files it writes, so leaving the page or closing the browser does not stop it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-
 import streamlit as st
-from streamlit.elements.lib.mutable_status_container import StatusContainer
 
 from clusterkb.app.i18n import t
 from clusterkb.app.text import md_line
-from ingest.pipeline import IngestReport, Progress, ingest_paths
-from kb.storage.knowledge import KnowledgeBase
-from kb.storage.lock import WriterBusyError
-from kb.tags.tagger import default_tagger
+from kb.workspace.jobs import QUEUED, RUNNING, Job, JobNote
 
 
-class StreamlitProgress(Progress):
-    """Feeds `st.status` and `st.progress` from the pipeline's events."""
-
-    def __init__(self, status: StatusContainer, names: dict[Path, str] | None = None) -> None:
-        self.status = status
-        self.bar = status.progress(0.0, text=t("ingest_starting"))
-        self.names = names or {}
-        self.total = 0
-        self.done = 0
-        self.passages = 0
-        self.events: dict[Path, tuple[str, int]] = {}
-
-    def files(self, total: int) -> None:
-        self.total = total
-
-    def file_done(self, path: str, status: str, passages: int) -> None:
-        key = Path(path).resolve()
-        self.done += 1
-        self.events[key] = (status, passages)
-        name = self.names.get(key, Path(path).name)
-        text = t("ingest_file_done", name=md_line(name), status=t(f"status_{status}"))
-        self.bar.progress(min(1.0, self.done / max(self.total, 1)), text=text)
-
-    def passages_done(self, count: int) -> None:
-        self.passages += count
-        self.status.update(label=t("ingest_passages", n=self.passages))
-
-    def message(self, text: str) -> None:
-        # The pipeline's messages are in English; the page says the same in its language.
-        self.status.update(label=t("ingest_indexing"))
+def job_title(job: Job) -> str:
+    """E.g. "Subida de ana · 3 archivos" (Markdown-safe)."""
+    when = job.created.replace("T", " ")[:16]
+    return t(f"job_kind_{job.kind}", user=md_line(job.actor), n=len(job.files), when=when)
 
 
-Events = dict[Path, tuple[str, int]]
+def job_state(job: Job) -> str:
+    return t(f"job_state_{job.state}")
 
 
-def ingest_with_status(
-    kb: KnowledgeBase, paths: Sequence[Path], names: dict[Path, str] | None = None
-) -> tuple[IngestReport, Events] | None:
-    """Ingest `paths` inside an `st.status` with a progress bar; None when another process
-    is writing (the status says so). `names` are the file names to show, by resolved path."""
-    with st.status(t("ingesting"), expanded=True) as status:
-        progress = StreamlitProgress(status, names)
-        try:
-            report = ingest_paths(kb, list(paths), tagger=default_tagger(kb), progress=progress)
-        except WriterBusyError:
-            status.update(label=t("ingest_busy"), state="error")
-            return None
-        status.update(label=t("ingest_done", seconds=f"{report.seconds:.1f}"), state="complete")
-    return report, progress.events
+def progress_line(job: Job) -> str:
+    """Where a job is: waiting, or files done, passages embedded and the file being read."""
+    if job.state == QUEUED:
+        return t("job_waiting")
+    p = job.progress
+    line = t("job_progress", done=p.files_done, total=p.files_total or "…", n=p.passages)
+    return f"{line} · {md_line(p.current)}" if p.current else line
+
+
+def show_progress(job: Job) -> None:
+    """A running job's bar (a queued one shows where it stands in words)."""
+    if job.state == RUNNING:
+        st.progress(job.progress.fraction, text=progress_line(job))
+    else:
+        st.caption(progress_line(job))
+
+
+def file_rows(job: Job) -> list[dict[str, object]]:
+    """One row per file of the job: name, result, passages and the reason of a failure."""
+    return [
+        {
+            t("col_file"): f.name,
+            t("col_result"): t(f"status_{f.status}"),
+            t("col_passages"): f.passages,
+            t("col_reason"): f.reason,
+        }
+        for f in job.files
+    ]
+
+
+def note_line(note: JobNote) -> str:
+    """A note of the job's history in the interface language (Markdown-safe)."""
+    when = note.time.replace("T", " ")[:16]
+    return f"{when} · {t(f'job_note_{note.event}', detail=md_line(note.detail))}"

@@ -1,28 +1,35 @@
-"""Biblioteca: the documents (metadata corrections, removal), uploads and re-ingest with
-progress, and tag corrections."""
+"""Biblioteca: the documents (metadata corrections, removal), uploads and re-ingest (queued as
+jobs the worker runs, with their history), and tag corrections."""
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
+from clusterkb.app.auth import current_actor
 from clusterkb.app.doc_editor import DOC_FLASH, document_form, removal
 from clusterkb.app.i18n import lang, t
-from clusterkb.app.progress import ingest_with_status
+from clusterkb.app.jobs_panel import REFRESH_S, ensure_worker
+from clusterkb.app.progress import file_rows, job_state, job_title, note_line, show_progress
 from clusterkb.app.resources import current_settings, get_taxonomy
 from clusterkb.app.text import md
 from clusterkb.app.widgets import country_label, lang_name, open_kb_or_stop, render_passage
 from clusterkb.bundled_corpus import corpus_dir
-from ingest.uploads import FileResult, file_results, original_names, replaced_by, save_uploads
+from ingest.uploads import original_names, queue_reingest, queue_upload, replaced_by
 from kb.models import FACETS
 from kb.storage.corrections import load_corrections
 from kb.storage.lock import WriterBusyError
 from kb.tags.edit import TagEditError, correct_tags, corrections_for, get_passage
+from kb.workspace.jobs import QUEUED, Job, JobError, active_jobs, cancel, list_jobs
+from kb.workspace.roles import PermissionDenied
 
-RESULTS = "library_results"
 FLASH = "library_flash"
-SUMMARY = "library_summary"
+JOB_FLASH = "library_job_flash"
 REPLACING = "library_replacing"
+WATCHING = "library_watching"
+HISTORY = 10
+"""How many of the latest jobs the history shows."""
 UPLOAD_TYPES = ["pdf", "docx", "md", "markdown", "txt"]
 
 settings = current_settings()
@@ -32,37 +39,28 @@ st.header(t("library_title"))
 st.caption(t("library_intro"))
 
 
-def show_results(results: list[FileResult]) -> None:
-    st.dataframe(
-        [
-            {
-                t("col_file"): r.name,
-                t("col_result"): t(f"status_{r.status}"),
-                t("col_passages"): r.passages,
-                t("col_reason"): r.reason,
-            }
-            for r in results
-        ],
-        hide_index=True,
-        width="stretch",
-    )
+@st.fragment(run_every=REFRESH_S)
+def index_status() -> None:
+    """Whether the index is in step; never "up to date" while an ingest is queued or runs."""
+    if active_jobs(settings.home):
+        st.info(t("index_busy"), icon=":material/sync:")
+    elif not kb.manifest.docs:
+        st.warning(t("kb_empty"))
+    elif set(kb.lexical.ids) == kb.manifest.passage_ids():
+        st.success(t("index_in_step"))
+    else:
+        st.warning(t("index_stale"))
 
 
 # --- documents and status ---------------------------------------------------------------
 manifest = kb.manifest
 docs = sorted(manifest.docs.values(), key=lambda r: (r.country, r.title))
-in_step = set(kb.lexical.ids) == manifest.passage_ids()
 a, b, c, d = st.columns(4)
 a.metric(t("metric_documents"), len(docs))
 b.metric(t("metric_passages"), len(manifest.passage_ids()))
 c.metric(t("metric_index"), len(kb.lexical))
 d.metric(t("metric_corrections"), len(load_corrections(settings.corrections_path)))
-if not docs:
-    st.warning(t("kb_empty"))
-elif in_step:
-    st.success(t("index_in_step"))
-else:
-    st.warning(t("index_stale"))
+index_status()
 
 uploaded_as = original_names(settings.uploads_dir)
 st.subheader(t("documents"))
@@ -115,17 +113,21 @@ files = st.file_uploader(
 )
 
 
-def upload_and_ingest(batch: list[tuple[str, bytes]]) -> None:
-    saved, rejected = save_uploads(batch, settings)
-    results = list(rejected)
-    if saved:
-        outcome = ingest_with_status(
-            kb, [path for _, path in saved], {p.resolve(): n for n, p in saved}
-        )
-        if outcome is not None:
-            results = file_results(outcome[0], outcome[1], saved) + rejected
-    st.session_state[RESULTS] = results
-    st.rerun()  # the document list and counts above predate this ingest
+def queue_job(make: Callable[[], Job]) -> None:
+    """Queue a job for the worker and say so; the page need not stay open while it runs."""
+    try:
+        job = make()
+    except PermissionDenied:
+        st.session_state[JOB_FLASH] = ("error", t("job_denied"))
+    else:
+        ensure_worker(settings)
+        st.session_state[JOB_FLASH] = ("info", t("job_queued"))
+        st.session_state.setdefault(WATCHING, set()).add(job.id)
+    st.rerun()  # the history below shows the new job
+
+
+def upload_and_queue(batch: list[tuple[str, bytes]]) -> None:
+    queue_job(lambda: queue_upload(batch, settings, current_actor(settings)))
 
 
 batch = [(f.name, f.getvalue()) for f in files or []]
@@ -136,40 +138,65 @@ if left.button(
     # A file uploaded again under its name replaces the earlier version: ask first.
     st.session_state[REPLACING] = replaced_by(batch, settings)
     if not st.session_state[REPLACING]:
-        upload_and_ingest(batch)
+        upload_and_queue(batch)
 replacing = [n for n in st.session_state.get(REPLACING, []) if n in dict(batch)]
 if replacing:
     st.warning(md(t("upload_replace_confirm", names=", ".join(replacing))))
     yes, no = st.columns(2)
     if yes.button(t("upload_replace"), key="library_replace", type="primary"):
         st.session_state.pop(REPLACING)
-        upload_and_ingest(batch)
+        upload_and_queue(batch)
     no.button(
         t("doc_cancel"),
         key="library_replace_no",
         on_click=lambda: st.session_state.pop(REPLACING, None),
     )
 if right.button(t("reingest"), key="library_reingest", icon=":material/sync:"):
-    targets = [p for p in (corpus_dir(settings), settings.uploads_dir) if p.exists()]
-    outcome = ingest_with_status(kb, targets, {})
-    if outcome is not None:
-        report = outcome[0]
-        st.session_state[RESULTS] = [
-            FileResult(Path(path).name, "failed", 0, reason) for path, reason in report.failed
-        ]
-        st.session_state[SUMMARY] = t(
-            "reingest_summary",
-            added=len(report.added),
-            updated=len(report.updated),
-            unchanged=len(report.unchanged),
-            failed=len(report.failed),
-        )
-        st.rerun()
-if SUMMARY in st.session_state:
-    st.success(st.session_state.pop(SUMMARY))
-if st.session_state.get(RESULTS):
-    st.caption(t("upload_results"))
-    show_results(st.session_state[RESULTS])
+    queue_job(lambda: queue_reingest(settings, current_actor(settings), corpus_dir(settings)))
+if JOB_FLASH in st.session_state:
+    kind, text = st.session_state.pop(JOB_FLASH)
+    getattr(st, kind)(text)
+
+
+def cancel_job(job_id: str) -> None:
+    try:
+        cancel(settings.home, current_actor(settings), job_id)
+    except (JobError, PermissionDenied):
+        st.session_state[JOB_FLASH] = ("warning", t("job_cancel_failed"))
+
+
+@st.fragment(run_every=REFRESH_S)
+def job_history() -> None:
+    """The latest jobs, newest first, each with its files' results; refreshes by itself."""
+    jobs = list_jobs(settings.home, limit=HISTORY)
+    active = {job.id for job in jobs if job.active}
+    watched = st.session_state.get(WATCHING, set())
+    st.session_state[WATCHING] = active
+    if watched - active:
+        st.rerun()  # a job finished: the documents and counts above predate it
+    st.subheader(t("jobs_history"))
+    if not jobs:
+        st.caption(t("jobs_none"))
+    for i, job in enumerate(jobs):
+        with st.expander(f"{job_title(job)} · {job_state(job)}", expanded=i == 0):
+            if job.active:
+                show_progress(job)
+            if job.files:
+                st.dataframe(file_rows(job), hide_index=True, width="stretch")
+            if job.error:
+                st.error(md(t("job_error", reason=job.error)))
+            for note in job.notes:
+                st.caption(note_line(note))
+            if job.state == QUEUED:
+                st.button(
+                    t("job_cancel"),
+                    key=f"job_cancel_{job.id}",
+                    on_click=cancel_job,
+                    args=(job.id,),
+                )
+
+
+job_history()
 
 # --- open a passage and correct its tags ------------------------------------------------
 st.subheader(t("correct_title"))
