@@ -22,6 +22,7 @@ from kb.config import get_settings
 from kb.retrieval.search import MODES, search
 from kb.storage.check import check, repair
 from kb.storage.corrections import load_corrections
+from kb.storage.keyword_index import HEAD_FILE
 from kb.storage.knowledge import KnowledgeBase
 from tests.helpers import child
 from tests.helpers.cli import point_cli_at
@@ -237,7 +238,7 @@ def test_damaged_keyword_index_does_not_break_search_and_is_repaired(
     for name in "ac":
         write_report(reports, name, MARKERS[name])
     ingest_paths(cli_kb, [reports])
-    (cli_kb.settings.bm25_path / "rows.json").write_text("[[", encoding="utf-8")
+    (cli_kb.settings.bm25_path / HEAD_FILE).write_text("[[", encoding="utf-8")
     reader = KnowledgeBase(cli_kb.settings, cli_kb.embedder, cli_kb.store)
     assert {h.passage.doc_id for h in search(reader, MARKERS["c"], k=50)} >= {"c"}
     assert runner.invoke(app, ["check"]).exit_code == 1

@@ -103,16 +103,6 @@ def test_an_update_stems_only_new_passages_and_scores_like_a_full_build(tmp_path
     assert again.asked == []
 
 
-def test_an_index_saved_without_stems_is_rebuilt_from_the_store(tmp_path: Path) -> None:
-    path = tmp_path / "bm25"
-    LexicalIndex.build(PASSAGES).save(path)
-    (path / "tokens.npz").unlink()  # as an index written by an older version
-    fetch = Fetcher(PASSAGES + MORE)
-    updated = LexicalIndex.updated(path, [p.id for p in PASSAGES + MORE], fetch)
-    assert sorted(fetch.asked) == sorted(p.id for p in PASSAGES + MORE)
-    assert results(updated) == results(LexicalIndex.build(PASSAGES + MORE))
-
-
 def test_a_tag_edit_keeps_the_stems_and_the_update_keeps_the_edit(tmp_path: Path) -> None:
     path = tmp_path / "bm25"
     LexicalIndex.build(PASSAGES).save(path)

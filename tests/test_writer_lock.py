@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from ingest.pipeline import ingest_paths
 from kb.config import get_settings
 from kb.retrieval.search import search
 from kb.storage.check import repair
+from kb.storage.keyword_index import HEAD_FILE
 from kb.storage.knowledge import KnowledgeBase
 from kb.storage.lock import WriterBusyError
 from kb.tags.edit import correct_tags
@@ -110,7 +112,7 @@ def test_searches_answer_during_an_ingest_and_see_its_documents_when_it_ends(
     for name in "cde":
         write_report(reports, name, MARKERS[name])
     # Pause after c and d are committed (before e is written), then between the two renames
-    # of the keyword index swap, when the index folder is briefly missing.
+    # of the keyword index update: the new segment is in place, the list does not name it yet.
     writer = start_child(
         fake_kb.settings,
         "ingest",
@@ -127,7 +129,9 @@ def test_searches_answer_during_an_ingest_and_see_its_documents_when_it_ends(
 
         resume(writer)
         wait_for(writer, "paused lexical_replace:2")
-        assert not fake_kb.settings.bm25_path.exists()
+        index_folder = fake_kb.settings.bm25_path
+        listed = json.loads((index_folder / HEAD_FILE).read_text(encoding="utf-8"))["segments"]
+        assert len([c for c in index_folder.iterdir() if c.is_dir()]) > len(listed)
         assert lexical_docs(fake_kb, MARKERS["a"]) == {"a"}
         # A session opened right now reads the previous index and leaves the swap alone.
         late = KnowledgeBase(fake_kb.settings, fake_kb.embedder, fake_kb.store)

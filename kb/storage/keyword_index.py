@@ -1,70 +1,136 @@
-"""BM25 over stemmed Spanish and English words (bm25s), saved beside the vector store.
+"""BM25 over stemmed Spanish, English and Portuguese words, saved beside the vector store.
 
-The index is derived data: it is rebuilt from the store's passages whenever they change and
-written atomically, so a reader sees either the old index or the new one, never half of each.
-Only the writer renames: a reader that finds the index mid-swap reads the previous copy, and
-one that raced a swap while reading retries, so it never pairs one version's rows with
-another version's scores.
+The index is a list of immutable segments (`keyword_segment`), each holding the token counts of
+some passages, plus the passages deleted from each (tombstones). BM25 statistics (passages,
+average length, passages per stem) are counts summed over the segments when a query is scored,
+so adding a report writes one small segment and a new list, and scores stay those of an index
+built over the same passages in one go. Segments merge now and then (`keyword_merging`).
+
+On disk: a folder of segment folders and tombstone files, and `segments.json`, the list of what
+is current. Writing is crash-safe: new files go beside the current ones under new names, then
+the list is replaced in one rename (the commit), then files it no longer names are deleted. A
+reader maps every file the list names as it opens it, so a later delete does not pull them away;
+one that raced a commit while opening retries.
+
+Indexes saved by earlier versions (one bm25s folder) are read and converted at the next write.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import secrets
 import shutil
-from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import chain, compress
 from pathlib import Path
 from typing import TypeVar
 
-import bm25s
 import numpy as np
-from bm25s.tokenization import Tokenized
 
 from kb.models import Passage, SearchFilters
-from kb.storage.keyword_rows import (
-    ROWS_FILE,
-    TOKENS_FILE,
-    LexicalRow,
-    TokenTable,
-    read_rows,
-    rows_and_tokens,
-    tokenised,
-    write_rows,
+from kb.storage.keyword_merging import merge_plan
+from kb.storage.keyword_rows import ROWS_FILE, LexicalRow, rows_and_tokens, tokenised
+from kb.storage.keyword_scoring import (
+    Stats,
+    contributions,
+    document_frequency,
+    idf,
+    length_norms,
+)
+from kb.storage.keyword_segment import (
+    Segment,
+    merged,
+    read_deleted,
+    read_segment,
+    segment_of,
+    write_deleted,
+    write_segment,
 )
 from kb.textnorm import query_stems
 
 T = TypeVar("T")
 LOAD_ATTEMPTS = 5
+HEAD_FILE = "segments.json"
+FORMAT = 2
+BUILD_CHUNK = 50_000
+"""Passages stemmed into one segment at a time by a full build (bounds its memory)."""
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class Part:
+    """A segment as the index sees it: with the local positions of its deleted passages."""
+
+    segment: Segment
+    deleted: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    deleted_file: str | None = None
+    """The tombstone file in the segment's folder holding exactly `deleted`, once written."""
+
+    @property
+    def live(self) -> int:
+        return len(self.segment) - len(self.deleted)
+
+    def live_mask(self) -> np.ndarray | None:
+        """Which local passages are not deleted; None when none is."""
+        if not len(self.deleted):
+            return None
+        mask = np.ones(len(self.segment), dtype=bool)
+        mask[self.deleted] = False
+        return mask
 
 
 class LexicalIndex:
-    """A BM25 retriever plus the filterable fields of each of its rows."""
+    """The keyword index: its segments, their statistics, and the filterable fields of rows."""
 
     def __init__(
         self,
-        retriever: bm25s.BM25 | None,
-        rows: list[LexicalRow],
+        parts: Sequence[Part] = (),
         allowed: np.ndarray | None = None,
-        tokens: TokenTable | Path | None = None,
+        *,
+        legacy: bool = False,
     ) -> None:
-        self.retriever = retriever
-        self.rows = rows
+        self.parts = tuple(p for p in parts if p.live > 0)
+        self.legacy = legacy
+        """Read from an index saved by an earlier version (the next write converts it)."""
+        sizes = [len(p.segment) for p in self.parts]
+        self._offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        masks = [p.live_mask() for p in self.parts]
+        self._masks = masks
+        self._live = (
+            np.concatenate(
+                [np.ones(n, bool) if m is None else m for n, m in zip(sizes, masks, strict=True)]
+            )
+            if self.parts
+            else np.zeros(0, dtype=bool)
+        )
         self._allowed = allowed
-        """Rows a search may return (None: all); see `restricted`."""
-        self._tokens = tokens
-        """Each row's stems, or the saved file holding them (searches never need them)."""
-        self._columns = {
-            "lang": np.array([r.lang for r in rows], dtype=object),
-            "doc_id": np.array([r.doc_id for r in rows], dtype=object),
-        }
+        """Global positions a search may return (None: every live one); see `restricted`."""
+        lengths = sum(
+            int(np.asarray(p.segment.lengths, dtype=np.int64)[m].sum())
+            if m is not None
+            else int(np.asarray(p.segment.lengths, dtype=np.int64).sum())
+            for p, m in zip(self.parts, masks, strict=True)
+        )
+        self.stats = Stats(int(self._live.sum()), lengths)
+        self._all_ids: list[str] | None = None
+        self._sorted: list[int] | None = None
+        self._norms: list[np.ndarray] | None = None
+        self._columns: dict[str, np.ndarray] | None = None
+
+    # -- building ---------------------------------------------------------------------------
 
     @classmethod
     def build(cls, passages: Iterable[Passage]) -> LexicalIndex:
-        """Index `passages`, which may stream from the store: only each one's token ids and
-        filter fields are kept (4 bytes a token), so a rebuild over a large store does not
-        hold every passage's text in memory at once."""
-        vocab: dict[str, int] = {}
-        return cls._from_rows(tokenised(passages, vocab), vocab)
+        """Index `passages` into one segment (a full rebuild). They may stream from the store:
+        they are stemmed a chunk at a time, so a large store is never held in memory at once."""
+        segments = list(_segments(passages))
+        if len(segments) > 1:
+            segments = [merged([(s, np.zeros(0, dtype=np.int64)) for s in segments])]
+        return cls([Part(s) for s in segments])
 
     @classmethod
     def updated(
@@ -73,153 +139,377 @@ class LexicalIndex:
         ids: Iterable[str],
         fetch: Callable[[list[str]], Iterable[Passage]],
     ) -> LexicalIndex:
-        """The index over `ids`, reusing the stems and filter fields the index saved at
-        `saved_at` holds; only passages new to it are fetched and stemmed.
+        """The index over `ids`: the one saved at `saved_at` with passages no longer in `ids`
+        deleted and those new to it fetched, stemmed and added as a segment.
 
-        Adding one report to a large store then costs BM25 statistics, not re-reading and
-        re-stemming every passage. Without a usable saved index, everything is fetched. Words
-        of removed passages stay in the vocabulary (scoring nothing) until a full `build`.
+        The cost is that of the new passages (and of listing the saved ids), not of the store.
+        Without a usable saved index, everything is fetched.
         """
-        wanted = sorted(set(ids))
-        saved = _load_rows_and_tokens(saved_at)
+        wanted = ids if isinstance(ids, list) else list(ids)
+        saved = cls.load(saved_at)
         if saved is None:
-            return cls.build(fetch(wanted))
-        rows, table = saved
-        vocab = {word: i for i, word in enumerate(table.words)}
-        position = {row.id: i for i, row in enumerate(rows)}
-        kept = [
-            (rows[position[pid]], table.row(position[pid])) for pid in wanted if pid in position
-        ]
-        new = [pid for pid in wanted if pid not in position]
-        return cls._from_rows([*kept, *tokenised(fetch(new), vocab)], vocab)
+            if saved_at.exists():
+                log.warning("keyword index unreadable: rebuilding it from the stored passages")
+            return cls.build(fetch(sorted(set(wanted))))
+        if saved.legacy:
+            log.warning("keyword index saved by an earlier version: converting it to segments")
+        return saved.synced(wanted, fetch)
 
-    @classmethod
-    def _from_rows(
-        cls, entries: Iterable[tuple[LexicalRow, array[int]]], vocab: dict[str, int]
+    def synced(
+        self, ids: Sequence[str], fetch: Callable[[list[str]], Iterable[Passage]]
     ) -> LexicalIndex:
-        ordered = sorted(entries, key=lambda entry: entry[0].id)
-        if not ordered:
-            return cls(None, [])
-        rows = [row for row, _ in ordered]
-        token_ids = [ids for _, ids in ordered]
-        del ordered
-        retriever = bm25s.BM25()
-        retriever.index(Tokenized(ids=token_ids, vocab=dict(vocab)), show_progress=False)
-        return cls(retriever, rows, tokens=TokenTable.of(token_ids, vocab))
+        """This index over exactly `ids`, fetching only the passages it does not hold."""
+        wanted = set(ids)
+        held = set(self._live_ids())
+        gone = held - wanted
+        new = sorted(wanted - held)
+        return self._without(self._positions_of(gone))._plus(fetch(new))._compacted()
+
+    def with_passages(self, passages: Iterable[Passage]) -> LexicalIndex:
+        """The index with the rows and stems of those of `passages` it holds replaced by
+        theirs (tag and metadata edits); passages it does not hold are ignored."""
+        given = {p.id: p for p in passages}
+        positions = self._positions_of(set(given))
+        if not positions:
+            return LexicalIndex(self.parts)
+        ids = self._ids_by_position()
+        fresh = [given[ids[i]] for i in positions]
+        return self._without(positions)._plus(fresh)._compacted()
+
+    def _live_ids(self) -> list[str]:
+        return list(compress(self._ids_by_position(), self._live.tolist()))
+
+    def _positions_of(self, wanted: set[str]) -> list[int]:
+        """Global positions of the live passages whose ids are in `wanted`.
+
+        Set lookups in one pass rather than a map of every id: at a million passages, building
+        that map would cost more than the rest of an update.
+        """
+        if not wanted:
+            return []
+        ids = self._ids_by_position()
+        hit = np.fromiter(map(wanted.__contains__, ids), dtype=bool, count=len(ids))
+        return np.flatnonzero(hit & self._live).tolist()
+
+    def _without(self, positions: Sequence[int]) -> LexicalIndex:
+        """The index with the passages at global `positions` deleted."""
+        if not positions:
+            return LexicalIndex(self.parts)
+        where = np.asarray(sorted(positions), dtype=np.int64)
+        part_of = np.searchsorted(self._offsets, where, side="right") - 1
+        parts = []
+        for k, part in enumerate(self.parts):
+            local = where[part_of == k] - self._offsets[k]
+            if not len(local):
+                parts.append(part)
+                continue
+            deleted = np.union1d(part.deleted, local).astype(np.int64)
+            parts.append(Part(part.segment, deleted))
+        return LexicalIndex(parts)
+
+    def _plus(self, passages: Iterable[Passage]) -> LexicalIndex:
+        added = [Part(s) for s in _segments(passages)]
+        return LexicalIndex([*self.parts, *added]) if added else self
+
+    def _compacted(self) -> LexicalIndex:
+        """The index with the segments `merge_plan` picks merged."""
+        groups = merge_plan([p.live for p in self.parts], [len(p.deleted) for p in self.parts])
+        if not groups:
+            return self
+        replaced: dict[int, Part] = {}
+        dropped: set[int] = set()
+        for group in groups:
+            members = [self.parts[i] for i in group]
+            replaced[group[0]] = Part(merged([(p.segment, p.deleted) for p in members]))
+            dropped.update(group[1:])
+        parts = [replaced.get(i, p) for i, p in enumerate(self.parts) if i not in dropped]
+        return LexicalIndex(parts)
+
+    # -- what the index holds ---------------------------------------------------------------
+
+    def _ids_by_position(self) -> list[str]:
+        if self._all_ids is None:
+            self._all_ids = list(chain.from_iterable(p.segment.ids for p in self.parts))
+        return self._all_ids
+
+    def _order(self) -> list[int]:
+        """Global positions of the live passages, by passage id."""
+        if self._sorted is None:
+            ids = self._ids_by_position()
+            self._sorted = sorted(np.flatnonzero(self._live).tolist(), key=ids.__getitem__)
+        return self._sorted
 
     @property
     def ids(self) -> list[str]:
-        return [r.id for r in self.rows]
+        """Ids of the passages the index holds, sorted."""
+        ids = self._ids_by_position()
+        return [ids[i] for i in self._order()]
+
+    @property
+    def rows(self) -> list[LexicalRow]:
+        """Filter fields of the passages the index holds, sorted by passage id."""
+        rows = self._rows_by_position()
+        return [rows[i] for i in self._order()]
+
+    def _rows_by_position(self) -> list[LexicalRow]:
+        return [row for p in self.parts for row in p.segment.rows]
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return self.stats.passages
 
     def restricted(self, visible: frozenset[str] | set[str]) -> LexicalIndex:
         """The same index whose searches return only passages in `visible` (the committed ones).
 
-        Between a document's commit and the index rebuild at the end of an ingest, or after a
+        Between a document's commit and the index update at the end of an ingest, or after a
         crash in that window, the index may still hold passages the manifest no longer lists.
         """
-        allowed = np.array([r.id in visible for r in self.rows], dtype=bool)
-        if allowed.all():
-            if self._allowed is None:
-                return self
-            return LexicalIndex(self.retriever, self.rows, tokens=self._tokens)
-        return LexicalIndex(self.retriever, self.rows, allowed, tokens=self._tokens)
+        ids = self._ids_by_position()
+        allowed = np.fromiter((pid in visible for pid in ids), dtype=bool, count=len(ids))
+        allowed &= self._live
+        view = LexicalIndex(
+            self.parts, None if allowed.sum() == len(self) else allowed, legacy=self.legacy
+        )
+        view._all_ids, view._norms = self._all_ids, self._norms
+        view._sorted, view._columns = self._sorted, self._columns
+        return view
+
+    # -- searching ---------------------------------------------------------------------------
 
     def mask(self, filters: SearchFilters) -> np.ndarray | None:
-        """Boolean row mask for `filters` (None when nothing is filtered)."""
+        """Boolean mask over global positions for `filters` (None when nothing is filtered)."""
         if filters.is_empty():
             return None
-        keep = np.ones(len(self.rows), dtype=bool)
+        rows = self._rows_by_position()
+        keep = np.ones(len(rows), dtype=bool)
         if filters.countries:
             wanted_countries = set(filters.countries)
-            keep &= np.array([bool(wanted_countries.intersection(r.countries)) for r in self.rows])
-        for name, wanted in (
-            ("lang", filters.langs),
-            ("doc_id", filters.doc_ids),
-        ):
+            keep &= np.array([bool(wanted_countries.intersection(r.countries)) for r in rows])
+        columns = self._filter_columns(rows)
+        for name, wanted in (("lang", filters.langs), ("doc_id", filters.doc_ids)):
             if wanted:
-                keep &= np.isin(self._columns[name], list(wanted))
+                keep &= np.isin(columns[name], list(wanted))
         for facet, values in filters.tags.items():
             if values:
                 wanted_tags = set(values)
                 keep &= np.array(
-                    [bool(wanted_tags.intersection(r.tags.get(facet, ()))) for r in self.rows],
+                    [bool(wanted_tags.intersection(r.tags.get(facet, ()))) for r in rows],
                     dtype=bool,
                 )
         return keep
 
+    def _filter_columns(self, rows: list[LexicalRow]) -> dict[str, np.ndarray]:
+        if self._columns is None:
+            self._columns = {
+                "lang": np.array([r.lang for r in rows], dtype=object),
+                "doc_id": np.array([r.doc_id for r in rows], dtype=object),
+            }
+        return self._columns
+
+    def scores(self, stems: Sequence[str]) -> np.ndarray | None:
+        """BM25 score of every global position for the query `stems` (tombstoned positions
+        score too: callers mask them); None when no stem is in any segment."""
+        found = False
+        scores = np.zeros(int(self._offsets[-1]), dtype=np.float32)
+        for stem in dict.fromkeys(stems):
+            terms = [p.segment.term(stem) for p in self.parts]
+            if all(t is None for t in terms):
+                continue
+            found = True
+            postings = [
+                (p.segment.postings(t), m)
+                for p, t, m in zip(self.parts, terms, self._masks, strict=True)
+                if t is not None
+            ]
+            df = document_frequency([(docs, m) for (docs, _), m in postings])
+            if df == 0:
+                continue  # only deleted passages hold it: it weighs nothing, as in a rebuild
+            weight = idf(df, self.stats.passages)
+            for k, t in enumerate(terms):
+                if t is None:
+                    continue
+                docs, tfs = self.parts[k].segment.postings(t)
+                docs = np.asarray(docs, dtype=np.int64)
+                norms = self._length_norms(k)
+                scores[self._offsets[k] + docs] += contributions(weight, tfs, norms[docs])
+        return scores if found else None
+
+    def _length_norms(self, k: int) -> np.ndarray:
+        if self._norms is None:
+            self._norms = [length_norms(p.segment.lengths, self.stats) for p in self.parts]
+        return self._norms[k]
+
     def search(self, query: str, n: int, filters: SearchFilters) -> list[tuple[str, float]]:
         """Best `n` passage ids for `query` by BM25 among those passing `filters`."""
-        if self.retriever is None or n <= 0:
+        if not self.parts or n <= 0:
             return []
-        token_ids = self.retriever.get_tokens_ids(query_stems(query))
-        if not token_ids:
+        scores = self.scores(query_stems(query))
+        if scores is None:
             return []
-        scores = np.asarray(self.retriever.get_scores(token_ids), dtype=np.float32)
-        keep = self.mask(filters)
-        if self._allowed is not None:
-            keep = self._allowed if keep is None else keep & self._allowed
-        if keep is not None:
-            scores = np.where(keep, scores, 0.0)
+        keep = self._live if self._allowed is None else self._allowed
+        wanted = self.mask(filters)
+        if wanted is not None:
+            keep = keep & wanted
+        scores = np.where(keep, scores, np.float32(0.0))
         n = min(n, len(scores))
         top = np.argpartition(-scores, n - 1)[:n]
-        order = sorted(top.tolist(), key=lambda i: (-scores[i], self.rows[i].id))
-        return [(self.rows[i].id, float(scores[i])) for i in order if scores[i] > 0]
+        # Every passage tied with the last one kept competes by id, so the cut does not
+        # depend on how passages happen to be spread over segments.
+        cut = max(float(scores[top].min()), np.nextafter(np.float32(0), np.float32(1)))
+        ids = self._ids_by_position()
+        tied = np.flatnonzero(scores >= cut).tolist()
+        order = sorted(tied, key=lambda i: (-scores[i], ids[i]))[:n]
+        return [(ids[i], float(scores[i])) for i in order]
 
-    def with_passages(self, passages: Iterable[Passage]) -> LexicalIndex:
-        """The same BM25 scores with the filterable fields of `passages` refreshed (tag edits)."""
-        fresh = {p.id: LexicalRow.of(p) for p in passages}
-        rows = [fresh.get(r.id, r) for r in self.rows]
-        return LexicalIndex(self.retriever, rows, tokens=self._tokens)
+    # -- disk --------------------------------------------------------------------------------
 
     def save(self, path: Path) -> None:
-        """Write the index to `path` atomically (build beside it, then swap)."""
-        tmp = path.with_name(path.name + ".tmp")
-        old = _old(path)
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if self.retriever is not None:
-            self.retriever.save(str(tmp), show_progress=False)
-        write_rows(self.rows, tmp / ROWS_FILE)
-        self._save_tokens(tmp / TOKENS_FILE)
-        _fsync_dir(tmp)
-        if path.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(path, old)
-        # Else a crash interrupted the last swap: `old` is what readers see until the next line.
-        os.replace(tmp, path)
-        shutil.rmtree(old, ignore_errors=True)
+        """Write what is new of the index into `path`, then switch `path` to it in one rename.
 
-    def _save_tokens(self, target: Path) -> None:
-        """Keep the stems beside the index (a later update reuses them); skipped if unknown."""
-        table = self._tokens
-        if isinstance(table, Path):
-            table = TokenTable.load(table, len(self.rows))
-        if table is not None:
-            table.save(target)
+        Segments already in `path` are kept as they are; afterwards, files the new list does not
+        name (an earlier version's index, segments merged away, leftovers of a crash) go.
+        """
+        path.mkdir(parents=True, exist_ok=True)
+        entries = []
+        for part in self.parts:
+            segment = part.segment
+            if not _lies_in(segment, path):
+                name = f"seg-{secrets.token_hex(6)}"
+                tmp = path / f"{name}.tmp"
+                write_segment(segment, tmp)
+                _fsync_folder(tmp)
+                os.replace(tmp, path / name)
+                segment.saved = (path, name)
+                part.deleted_file = None
+            name = segment.saved[1]  # type: ignore[index]
+            if len(part.deleted) and not (
+                part.deleted_file and (path / part.deleted_file).exists()
+            ):
+                part.deleted_file = f"del-{name}-{secrets.token_hex(4)}.npy"
+                write_deleted(part.deleted, path / part.deleted_file)
+            entries.append(
+                {
+                    "name": name,
+                    "passages": len(segment),
+                    "deleted": part.deleted_file if len(part.deleted) else None,
+                }
+            )
+        head = json.dumps({"format": FORMAT, "segments": entries}, indent=1).encode("utf-8")
+        tmp_head = path / f"{HEAD_FILE}.tmp"
+        with open(tmp_head, "wb") as fh:
+            fh.write(head)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _fsync_folder(path)
+        os.replace(tmp_head, path / HEAD_FILE)  # the commit
+        _fsync_folder(path)
+        named = {str(e["name"]) for e in entries} | {
+            str(e["deleted"]) for e in entries if e["deleted"]
+        }
+        _delete_unnamed(path, named)
 
     @classmethod
     def load(cls, path: Path) -> LexicalIndex | None:
-        """The saved index, or None when there is none (or only a half-written one).
+        """The saved index, or None when there is none (or only a damaged one).
 
-        Never renames anything: readers run beside the writer, and a reader's rename could
-        collide with the writer's swap.
+        Never writes: readers run beside the writer.
         """
-        return _read_saved(path, cls._load_from)
+        head = path / HEAD_FILE
+        for _ in range(LOAD_ATTEMPTS):
+            before = _identity(head)
+            if before is None:
+                return _load_legacy(path)
+            try:
+                index: LexicalIndex | None = _read_head(path)
+            except (OSError, ValueError, KeyError, TypeError, EOFError):
+                index = None  # replaced while being read (retried), or damaged
+            if before == _identity(head):
+                return index
+        return None
 
-    @classmethod
-    def _load_from(cls, path: Path) -> LexicalIndex | None:
-        rows = read_rows(path)
-        if rows is None:
-            return None
-        if not rows:
-            return cls(None, [])
-        retriever = bm25s.BM25.load(str(path), show_progress=False)
-        if int(retriever.scores.get("num_docs", -1)) != len(rows):
-            raise ValueError("keyword index rows and scores disagree")
-        return cls(retriever, rows, tokens=path / TOKENS_FILE)
+
+def _segments(passages: Iterable[Passage]) -> Iterator[Segment]:
+    """Segments of at most BUILD_CHUNK passages each, in the order of `passages`."""
+    vocab: dict[str, int] = {}
+    chunk = []
+    for entry in tokenised(passages, vocab):
+        chunk.append(entry)
+        if len(chunk) >= BUILD_CHUNK:
+            yield segment_of(chunk, vocab)
+            chunk = []
+    if chunk:
+        yield segment_of(chunk, vocab)
+
+
+def _lies_in(segment: Segment, path: Path) -> bool:
+    if segment.saved is None:
+        return False
+    folder, name = segment.saved
+    return folder.resolve() == path.resolve() and (path / name).is_dir()
+
+
+def _read_head(path: Path) -> LexicalIndex:
+    head = json.loads((path / HEAD_FILE).read_text(encoding="utf-8"))
+    if head.get("format") != FORMAT:
+        raise ValueError(f"keyword index format {head.get('format')} is not {FORMAT}")
+    parts = []
+    for entry in head["segments"]:
+        segment = read_segment(path, entry["name"])
+        if len(segment) != entry["passages"]:
+            raise ValueError("keyword index segment and list disagree")
+        deleted_file = entry.get("deleted")
+        deleted = read_deleted(path / deleted_file) if deleted_file else np.zeros(0, dtype=np.int64)
+        parts.append(Part(segment, deleted, deleted_file))
+    return LexicalIndex(parts)
+
+
+def _delete_unnamed(path: Path, named: set[str]) -> None:
+    """Delete what `path` holds besides the list and the files it names."""
+    for child in path.iterdir():
+        if child.name == HEAD_FILE or child.name in named:
+            continue
+        if child.is_dir():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
+    for sibling in (_old(path), path.with_name(path.name + ".tmp")):  # an earlier version's swap
+        shutil.rmtree(sibling, ignore_errors=True)
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """Which file `path` names right now: every save replaces the list with a new file."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+
+def stamp(path: Path) -> tuple[int, int, int] | None:
+    """Identity of the index saved at `path` (changes with every save), None when absent."""
+    found = _identity(path / HEAD_FILE)
+    if found is not None:
+        return found
+    rows_file = path / ROWS_FILE
+    if not rows_file.exists():
+        rows_file = _old(path) / ROWS_FILE
+    return _identity(rows_file)
+
+
+def _fsync_folder(path: Path) -> None:
+    """Make renames and new names in `path` durable (POSIX)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# -- the index of earlier versions: one bm25s folder, swapped whole --------------------------
 
 
 def _old(path: Path) -> Path:
@@ -227,7 +517,6 @@ def _old(path: Path) -> Path:
 
 
 def _dir_identity(path: Path) -> tuple[int, int] | None:
-    """Which folder `path` names right now: each save swaps in a new one."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -235,44 +524,34 @@ def _dir_identity(path: Path) -> tuple[int, int] | None:
     return (info.st_dev, info.st_ino)
 
 
-def stamp(path: Path) -> tuple[int, int, int] | None:
-    """Identity of the index saved at `path` (changes with every save), None when absent."""
-    rows_file = path / ROWS_FILE
-    if not rows_file.exists():
-        rows_file = _old(path) / ROWS_FILE
-    try:
-        info = rows_file.stat()
-    except FileNotFoundError:
-        return None
-    return (info.st_ino, info.st_mtime_ns, info.st_size)
-
-
-def _fsync_dir(path: Path) -> None:
-    for child in path.iterdir():
-        with open(child, "rb") as fh:
-            os.fsync(fh.fileno())
-
-
 def _read_saved(path: Path, read: Callable[[Path], T | None]) -> T | None:
-    """`read` on the folder of the index saved at `path`, again if a writer swapped it
-    meanwhile; None when there is none (or only a half-written or damaged one)."""
+    """`read` on the folder of the earlier version's index saved at `path` (its `.old` copy
+    when a crash interrupted that version's swap); None when there is none or it is damaged."""
     for _ in range(LOAD_ATTEMPTS):
-        # `path` is missing only between the two renames of `save` (or after a crash there).
-        source = path if path.exists() else _old(path)
+        source = path if (path / ROWS_FILE).exists() else _old(path)
         before = _dir_identity(source)
         if before is None:
-            if path.exists():
-                continue  # swapped in the meantime
             return None
         try:
             value = read(source)
         except (OSError, ValueError, KeyError, EOFError):
-            value = None  # swapped out while being read, or damaged (`check` says so)
+            value = None
         if before == _dir_identity(source):
             return value
     return None
 
 
-def _load_rows_and_tokens(path: Path) -> tuple[list[LexicalRow], TokenTable] | None:
-    """The rows and stems of the index saved at `path`, or None if either is missing."""
-    return _read_saved(path, rows_and_tokens)
+def _load_legacy(path: Path) -> LexicalIndex | None:
+    """An earlier version's index, as one segment built from its saved stems (no store
+    access); None when it saved no stems (the next write rebuilds from the store)."""
+    saved = _read_saved(path, rows_and_tokens)
+    if saved is None:
+        return None
+    rows, table = saved
+    vocab = {word: i for i, word in enumerate(table.words)}
+    entries = [(row, table.row(i)) for i, row in enumerate(rows)]
+    log.warning(
+        "keyword index saved by an earlier version: read as is; the next `clusterkb ingest` "
+        "converts it to segments"
+    )
+    return LexicalIndex([Part(segment_of(entries, vocab))], legacy=True)

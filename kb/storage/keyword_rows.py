@@ -1,7 +1,7 @@
 """What the keyword index keeps of each passage: its filter fields and its stems.
 
-The stems are kept beside the index as token ids into one vocabulary, so an update after an
-ingest re-stems only the passages new to the index.
+Also reads the single-file index of earlier versions (rows plus every row's stems as token ids
+into one vocabulary), so such an index is converted without re-stemming the store.
 """
 
 from __future__ import annotations
@@ -57,9 +57,22 @@ def tokenised(
         yield LexicalRow.of(p), ids
 
 
+def _fields(r: LexicalRow) -> list[object]:
+    return [r.id, r.doc_id, list(r.countries), r.lang, r.tags, r.kind]
+
+
+def row_line(row: LexicalRow) -> bytes:
+    """The row as one JSON line (a segment's rows file holds one per passage)."""
+    return json.dumps(_fields(row), ensure_ascii=False).encode("utf-8")
+
+
+def row_from_line(line: bytes) -> LexicalRow:
+    return _row(*json.loads(line))
+
+
 def write_rows(rows: Iterable[LexicalRow], target: Path) -> None:
-    """Save the rows as JSON lists (the index folder is swapped in whole, so a plain write)."""
-    data = [[r.id, r.doc_id, list(r.countries), r.lang, r.tags, r.kind] for r in rows]
+    """Save the rows as JSON lists, as the single-file index of earlier versions did."""
+    data = [_fields(r) for r in rows]
     target.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 

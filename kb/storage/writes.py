@@ -29,7 +29,6 @@ from kb.storage.corrections import (
     relevant,
 )
 from kb.storage.keyword_index import LexicalIndex
-from kb.storage.keyword_rows import rows_and_tokens, tokenised
 from kb.storage.knowledge import KnowledgeBase
 from kb.storage.lock import writer_lock
 from kb.storage.manifest import DocRecord, Manifest, load_manifest
@@ -47,9 +46,7 @@ from kb.storage.overrides import (
     pending,
     restamp,
 )
-
-RESTEMMED = frozenset({"title", "lang"})
-"""Fields the keyword index reads words from (the title) or stems by (the language)."""
+from kb.workspace.roles import Actor, acting
 
 
 @contextmanager
@@ -156,30 +153,9 @@ class Writer:
         self.kb.store.update_tags(passages)
         self.manifest.docs[record.doc_id] = updated
         self.commit()
-        if RESTEMMED & set(values):
-            self.kb.set_lexical(self._restemmed(passages))
-        else:
-            self.kb.set_lexical(self.kb.lexical.with_passages(passages))
+        # The keyword index re-stems them too: a title or language edit changes their words.
+        self.kb.set_lexical(self.kb.lexical.with_passages(passages))
         return updated
-
-    def _restemmed(self, changed: Sequence[Passage]) -> LexicalIndex:
-        """The keyword index with `changed` passages stemmed anew; the other passages keep
-        their saved stems, so a title edit costs no re-reading of the whole store."""
-        committed = self.manifest.passage_ids()
-        saved = rows_and_tokens(self.kb.settings.bm25_path)  # stable: we are the only writer
-        if saved is None:
-            return LexicalIndex.build(self.kb.store.iter_get(sorted(committed)))
-        rows, table = saved
-        fresh = {p.id for p in changed}
-        vocab = {word: i for i, word in enumerate(table.words)}
-        kept = [
-            (row, table.row(i))
-            for i, row in enumerate(rows)
-            if row.id in committed and row.id not in fresh
-        ]
-        missing = sorted(committed - fresh - {row.id for row, _ in kept})
-        new = [*changed, *self.kb.store.iter_get(missing)]
-        return LexicalIndex._from_rows([*kept, *tokenised(new, vocab)], vocab)
 
     def with_corrections(self, doc_id: str, sha256: str, passages: list[Passage]) -> Applied:
         """A document's new passages with the logged tag corrections applied (before `put`:
@@ -201,8 +177,10 @@ class Writer:
         self.kb.store.update_tags(passages)
 
     def index_stale(self) -> bool:
-        """Whether the keyword index holds other passages than the manifest commits."""
-        return set(self.kb.lexical.ids) != self.manifest.passage_ids()
+        """Whether the keyword index holds other passages than the manifest commits, or was
+        saved by an earlier version (updating it converts it)."""
+        lexical = self.kb.lexical
+        return lexical.legacy or set(lexical.ids) != self.manifest.passage_ids()
 
     def reindex(self, *, full: bool) -> int:
         """Bring the keyword index in step with the committed passages; returns their number.
@@ -220,21 +198,31 @@ class Writer:
 
 
 def set_metadata(
-    kb: KnowledgeBase, doc_id: str, field: str, value: Value, user: str | None = None
+    kb: KnowledgeBase,
+    doc_id: str,
+    field: str,
+    value: Value,
+    user: str | None = None,
+    actor: Actor | None = None,
 ) -> DocRecord:
     """Record a person's value for one metadata field of a document and apply it at once;
-    returns the record as it is now. Raises `DocumentEditError` with what is wrong."""
-    entry = make_override(doc_id, field, value, user or kb.settings.user)
+    returns the record as it is now. Raises `DocumentEditError` with what is wrong, and
+    `PermissionDenied` unless `actor` (default: the local admin named `user`) is an editor."""
+    who = acting(actor, "doc.metadata", user or kb.settings.user)
+    entry = make_override(doc_id, field, value, who.name)
     # No re-read of the store: no vectors are written (as for tag edits).
     with writing(kb, reread_store=False) as writer:
         writer.record(doc_id)
         return writer.override(entry)
 
 
-def remove_document(kb: KnowledgeBase, doc_id: str) -> tuple[DocRecord, Path | None]:
+def remove_document(
+    kb: KnowledgeBase, doc_id: str, actor: Actor | None = None
+) -> tuple[DocRecord, Path | None]:
     """Remove a document from the knowledge base; its file is deleted when it was uploaded
     (it lies in the data folder's uploads), kept otherwise. Returns the record and the
-    deleted file."""
+    deleted file. Only an admin may (`actor`, default: the local admin)."""
+    acting(actor, "doc.remove", kb.settings.user)
     with writing(kb) as writer:
         record = writer.record(doc_id)
         upload = uploaded_file(kb, record)
