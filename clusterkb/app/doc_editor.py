@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from clusterkb.app.auth import current_actor
 from clusterkb.app.i18n import t
 from clusterkb.app.text import md
 from clusterkb.app.widgets import country_label, lang_name
@@ -26,6 +27,7 @@ from kb.storage.overrides import (
     overrides_path,
 )
 from kb.storage.writes import remove_document, set_metadata, uploaded_file
+from kb.workspace.roles import PermissionDenied
 
 DOC_FLASH = "library_doc_flash"
 REMOVING = "library_removing"
@@ -43,13 +45,16 @@ def save_document(
     changed: dict[str, Value],
     restore: Sequence[str],
 ) -> None:
-    """Save the changed fields as the app user's overrides; drop those to restore."""
+    """Save the changed fields as the signed-in user's overrides; drop those to restore."""
     unread = ""
     try:
+        actor = current_actor(settings)
         for field, value in changed.items():
-            set_metadata(kb, record.doc_id, field, value, settings.user)
+            set_metadata(kb, record.doc_id, field, value, actor=actor)
         for field in restore:
-            unread = clear_metadata(kb, record.doc_id, field, settings.user)[1] or unread
+            unread = clear_metadata(kb, record.doc_id, field, actor=actor)[1] or unread
+    except PermissionDenied:
+        return flash("error", t("auth_denied"))
     except (DocumentEditError, WriterBusyError) as exc:
         return flash("error", t("doc_failed", reason=str(exc)))
     names = ", ".join(t(f"doc_field_{f}") for f in (*changed, *restore))
@@ -128,7 +133,9 @@ def remove_chosen(kb: KnowledgeBase, doc_id: str) -> None:
     """Remove the document (confirm-button callback) and clear the choice."""
     st.session_state.pop(REMOVING, None)
     try:
-        record, _ = remove_document(kb, doc_id)
+        record, _ = remove_document(kb, doc_id, actor=current_actor(kb.settings))
+    except PermissionDenied:
+        return flash("error", t("auth_denied"))
     except (DocumentEditError, WriterBusyError) as exc:
         return flash("error", t("doc_failed", reason=str(exc)))
     st.session_state["library_doc"] = None
@@ -136,7 +143,13 @@ def remove_chosen(kb: KnowledgeBase, doc_id: str) -> None:
 
 
 def removal(kb: KnowledgeBase, record: DocRecord) -> None:
-    """A remove button; the removal itself waits for a confirmation that says what happens."""
+    """A remove button (for admins); the removal itself waits for a confirmation that says
+    what happens."""
+    try:
+        if not current_actor(kb.settings).may("doc.remove"):
+            return
+    except PermissionDenied:
+        return
     if st.session_state.get(REMOVING) != record.doc_id:
         st.button(
             t("doc_remove"),

@@ -6,18 +6,26 @@ from pathlib import Path
 
 import streamlit as st
 
+from clusterkb.app.auth import sign_in_gate
 from clusterkb.app.i18n import LANG_KEY, LANGS, t
+from clusterkb.app.jobs_panel import render as jobs_panel
 
 VIEWS = Path(__file__).resolve().with_name("views")
-# (view script, title key, icon); the script's name is the page's URL path (e.g. /brief).
+# (view script, title key, icon, action the page needs); the script's name is the page's URL
+# path (e.g. /brief). A page the signed-in role may not use is not registered at all, so its
+# URL runs nothing.
 PAGES = (
-    ("search.py", "nav_search", ":material/search:"),
-    ("compare.py", "nav_compare", ":material/compare_arrows:"),
-    ("evidence_map.py", "nav_map", ":material/grid_on:"),
-    ("brief.py", "nav_brief", ":material/description:"),
-    ("learning.py", "nav_learning", ":material/school:"),
-    ("library.py", "nav_library", ":material/local_library:"),
+    ("search.py", "nav_search", ":material/search:", "search"),
+    ("compare.py", "nav_compare", ":material/compare_arrows:", "search"),
+    ("evidence_map.py", "nav_map", ":material/grid_on:", "search"),
+    ("brief.py", "nav_brief", ":material/description:", "brief.own"),
+    ("learning.py", "nav_learning", ":material/school:", "search"),
+    ("library.py", "nav_library", ":material/local_library:", "upload"),
 )
+
+
+def denied() -> None:
+    st.warning(t("auth_page_denied"))
 
 
 def run() -> None:
@@ -32,9 +40,15 @@ def run() -> None:
         required=True,
         persist_state="session",
     )
-    page = st.navigation(
-        [st.Page(VIEWS / script, title=t(title), icon=icon) for script, title, icon in PAGES],
-        position="sidebar",
-    )
+    actor = sign_in_gate([Path(script).stem for script, *_ in PAGES])
+    pages = [
+        st.Page(VIEWS / script, title=t(title), icon=icon)
+        if actor.may(action)
+        # Not listed, and its address says so instead of running the page.
+        else st.Page(denied, title=t(title), url_path=Path(script).stem, visibility="hidden")
+        for script, title, icon, action in PAGES
+    ]
+    page = st.navigation(pages, position="sidebar")
     st.sidebar.caption(t("app_tagline"))
+    jobs_panel()  # running ingests, on every page
     page.run()

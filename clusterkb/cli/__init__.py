@@ -2,7 +2,7 @@
 
 import typer
 
-from clusterkb.cli import admin, briefs, docs, evaluate, ingest, learn, search, tags
+from clusterkb.cli import admin, briefs, docs, evaluate, ingest, learn, search, tags, users, worker
 
 app = typer.Typer(
     help="ClusterKB: a comparative knowledge base of cluster-development policy.",
@@ -21,9 +21,11 @@ app.command()(search.compare)
 app.add_typer(docs.docs_app, name="docs", help="Documents: list, show, correct metadata, remove.")
 app.command("check")(admin.check_cmd)
 app.command()(admin.serve)
+app.command()(worker.worker)
 app.add_typer(
     briefs.brief_app, name="brief", help="Recommendation briefs: collect, annotate, export."
 )
 app.add_typer(learn.learn_app, name="learn", help="Learning path and quizzes for new officials.")
+app.add_typer(users.users_app, name="users", help="The app's users and their roles.")
 
 __all__ = ["app"]

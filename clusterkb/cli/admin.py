@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import subprocess
@@ -16,7 +17,7 @@ from rich.table import Table
 from clusterkb.bundled_corpus import corpus_dir
 from clusterkb.cli.common import console, fail, open_kb_or_exit, write_json
 from clusterkb.cli.ingest import run_ingest
-from kb.config import get_settings
+from kb.config import Settings, get_settings
 from kb.storage.manifest import DocRecord
 
 # The Streamlit script of the app, inside the installed package.
@@ -96,18 +97,60 @@ def check_cmd(
         raise typer.Exit(1)
 
 
+def is_loopback(address: str) -> bool:
+    """Whether `address` reaches this machine only (localhost, 127.0.0.0/8, ::1)."""
+    host = address.strip().strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost, or all interfaces ("", 0.0.0.0)
+
+
+def serve_refusal(settings: Settings, address: str) -> str | None:
+    """Why the app must not be served on `address` with these settings, or None."""
+    if settings.auth == "none" and not is_loopback(address):
+        return (
+            f"refusing to serve on {address or 'every interface'} without sign-in: anyone who "
+            "reaches the port could change the knowledge base. Set CLUSTERKB_AUTH=password "
+            "(users from `clusterkb users add`) or CLUSTERKB_AUTH=oidc, or serve on 127.0.0.1."
+        )
+    if settings.auth == "password":
+        from kb.workspace.users import UserError, load_users
+
+        try:
+            users = load_users(settings.users_path)
+        except UserError as exc:
+            return str(exc)
+        if not any(u.password_hash for u in users.values()):
+            return (
+                "CLUSTERKB_AUTH=password but nobody can sign in yet: add a user first with "
+                "`clusterkb users add NAME --role admin`."
+            )
+    return None
+
+
 def serve(
     port: Annotated[int, typer.Option(help="Port for the app.")] = 8501,
+    address: Annotated[
+        str,
+        typer.Option(help="Address to listen on; another than loopback needs CLUSTERKB_AUTH set."),
+    ] = "127.0.0.1",
     build: Annotated[
         bool, typer.Option(help="Build the knowledge base from the bundled corpus if empty.")
     ] = True,
 ) -> None:
-    """Start the app on http://localhost:PORT, building the knowledge base first if needed."""
+    """Start the app on http://ADDRESS:PORT, building the knowledge base first if needed."""
     settings = get_settings()
+    refusal = serve_refusal(settings, address)
+    if refusal:
+        raise fail(refusal)
     if build and not settings.manifest_path.exists():
         corpus = corpus_dir(settings)
         console.print(f"Building the knowledge base from {corpus}/ (first start)…")
         run_ingest([corpus])
+    shown_host = "localhost" if is_loopback(address) else address
     command = [
         sys.executable,
         "-m",
@@ -116,6 +159,8 @@ def serve(
         str(APP_FILE),
         "--server.port",
         str(port),
+        "--server.address",
+        address,
         "--server.headless",
         "true",
         "--browser.gatherUsageStats",
@@ -123,14 +168,20 @@ def serve(
         # A named address: headless Streamlit otherwise asks a web service for the machine's
         # public IP at every start, just to print it.
         "--browser.serverAddress",
-        "localhost",
+        shown_host,
         # The rest of .streamlit/config.toml, which Streamlit reads only from the working folder.
         "--client.toolbarMode",
         "minimal",
         "--server.enableXsrfProtection",
         "true",
     ]
-    console.print(f"Starting the app on http://localhost:{port}")
+    console.print(
+        f"Starting the app on http://{escape(shown_host)}:{port} (sign-in: {settings.auth})"
+    )
+    from clusterkb.cli.worker import start_background_worker
+
+    # Uploads and re-ingests run in this worker, not in the app; it stops with the app.
+    start_background_worker(settings)
     os.execv(sys.executable, command) if os.name == "posix" else subprocess.run(
         command, check=False
     )

@@ -130,6 +130,7 @@ def set_field(
     user: UserOption = None,
 ) -> None:
     """Correct a document's metadata (kept apart from derived data: survives re-ingest)."""
+    from clusterkb.cli.users import cli_actor
     from ingest.language import normalise_lang
     from ingest.pipeline import clear_metadata
     from kb.storage.lock import WriterBusyError
@@ -143,13 +144,15 @@ def set_field(
     kb = open_kb_or_exit()
     try:
         if clear is not None:
-            record, unread = clear_metadata(kb, doc_id, clear, user)
+            record, unread = clear_metadata(kb, doc_id, clear, actor=cli_actor(user))
             field = clear
         else:
             assert field is not None and value is not None
             if field == "lang":
                 value = normalise_lang(value) or value  # "Português", "pt-BR" -> "pt"
-            record = set_metadata(kb, doc_id, field, parse_value(field, value), user)
+            record = set_metadata(
+                kb, doc_id, field, parse_value(field, value), actor=cli_actor(user)
+            )
             unread = ""
     except (DocumentEditError, WriterBusyError) as exc:
         raise fail(str(exc)) from exc
@@ -172,13 +175,14 @@ def remove(
     doc_id: Annotated[str, typer.Argument(help="A document id, as shown by `docs list`.")],
 ) -> None:
     """Remove a document: its passages leave search; an uploaded file is deleted too."""
+    from clusterkb.cli.users import cli_actor
     from kb.storage.lock import WriterBusyError
     from kb.storage.overrides import DocumentEditError
     from kb.storage.writes import remove_document
 
     kb = open_kb_or_exit()
     try:
-        record, deleted = remove_document(kb, doc_id)
+        record, deleted = remove_document(kb, doc_id, actor=cli_actor())
     except (DocumentEditError, WriterBusyError) as exc:
         raise fail(str(exc)) from exc
     console.print(

@@ -7,8 +7,6 @@ every ingest, so corrections are re-applied after tagging each time.
 
 from __future__ import annotations
 
-import getpass
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -17,6 +15,7 @@ from pathlib import Path
 from kb.files import append_json_line, read_json_lines, sha256_text
 from kb.models import FACETS, Passage, Tag
 from kb.textnorm import fold
+from kb.workspace.roles import local_user
 
 ANCHOR_CHARS = 120
 
@@ -76,7 +75,7 @@ def make_correction(
         parse_change(change)
     return Correction(
         time=datetime.now(UTC).isoformat(timespec="seconds"),
-        user=user or os.environ.get("CLUSTERKB_USER") or getpass.getuser(),
+        user=user or local_user(),
         doc_id=passage.doc_id,
         doc_sha256=doc_sha256,
         passage_id=passage.id,

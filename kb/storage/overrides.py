@@ -8,8 +8,6 @@ them) and applied at once to the stored passages and manifest record when set.
 
 from __future__ import annotations
 
-import getpass
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,6 +20,7 @@ from kb.countries import body_countries, load_countries, normalise_country, pass
 from kb.files import append_json_line, read_json_lines
 from kb.models import DocumentMeta, Passage
 from kb.storage.manifest import DocRecord
+from kb.workspace.roles import local_user
 
 FIELDS: tuple[str, ...] = ("title", "country", "year", "source", "publisher", "lang")
 """The fields a person can override; `country` is a list: the document's countries."""
@@ -110,7 +109,7 @@ def make_override(doc_id: str, field: str, value: Value, user: str | None = None
     checked = None if value is None else check_value(field, value)
     return Override(
         time=datetime.now(UTC).isoformat(timespec="seconds"),
-        user=user or os.environ.get("CLUSTERKB_USER") or getpass.getuser(),
+        user=user or local_user(),
         doc_id=doc_id,
         field=field,
         value=checked,
