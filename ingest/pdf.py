@@ -123,11 +123,19 @@ def _seconds(value: float) -> str:
 def clean_pdf_text(text: str) -> str:
     """Tidy one page: characters, spaces and blank lines (the rest needs the whole document:
     `ingest.pdf_text.clean_pages`)."""
-    # A soft hyphen at a line end only ever marks a word broken for layout.
-    text = clean_text(re.sub("\u00ad[ \t]*\n[ \t]*", "", text))
+    # A soft hyphen at a line end only ever marks a word broken for layout. Where the word
+    # does not go on in the next line (a footer, the page's end), it becomes a hyphen for
+    # `clean_pages` to complete the word once the footer is gone.
+    text = re.sub("\u00ad[ \t]*\n[ \t]*(?=[^\\W\\d_])", _soft_break, text)
+    text = clean_text(re.sub("\u00ad[ \t]*(?=\n|$)", "-", text))
     text = re.sub(r" {2,}", " ", text)
     text = re.sub(r"(?m)^ +", "", text)
     return tidy_blank_lines(text)
+
+
+def _soft_break(match: re.Match[str]) -> str:
+    following = match.string[match.end()]
+    return "" if following.islower() else "-\n"
 
 
 def has_text_layer(page_texts: Sequence[str]) -> bool:

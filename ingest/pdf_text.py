@@ -49,7 +49,9 @@ def clean_pages(page_texts: Sequence[str], pdf_labels: Sequence[str] | None = No
         for page, keys, label in zip(lines, furniture, labels, strict=True)
     ]
     vocab = vocabulary(kept)
+    kept = [respace_letters(text, vocab) for text in kept]
     kept = [_BREAK.sub(lambda m: _join_break(m, vocab), text) for text in kept]
+    kept = [join_lost_hyphens(join_spaced_hyphens(text, vocab), vocab) for text in kept]
     continues = run_on_breaks(kept)
     texts = [reflow(text) for text in kept]
     texts = [lift_footnotes(t) if on else t for t, on in zip(texts, continues, strict=False)]
@@ -61,9 +63,11 @@ def clean_pages(page_texts: Sequence[str], pdf_labels: Sequence[str] | None = No
 # ------------------------------------------------------------------ words and sentences
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+# Hyphens typesetters put at a line end: ASCII, Unicode hyphen, non-breaking hyphen.
+_HYPHEN = "[-\u2010\u2011]"
 # "pro-\nveedores", "pro -\nveedores": a letter, an optional space, a hyphen, a line break.
-_BREAK = re.compile(r"([^\W\d_]+)( ?)-[ \t]*\n[ \t]*(\w+)")
-_PAGE_TAIL = re.compile(r"([^\W\d_]+)( ?)-\s*$")
+_BREAK = re.compile(rf"([^\W\d_]+)( ?){_HYPHEN}[ \t]*\n[ \t]*(\w+)")
+_PAGE_TAIL = re.compile(rf"([^\W\d_]+)( ?){_HYPHEN}\s*$")
 _PAGE_HEAD = re.compile(r"^\s*(\w+)([^\w\s]*)[ \t]*")  # the word's end, with its comma
 
 
@@ -72,19 +76,25 @@ class Vocabulary:
     words: frozenset[str]
     compounds: frozenset[str]
     """Hyphenated forms written within a line ("público-privada")."""
+    inner: frozenset[str] = frozenset()
+    """Words seen away from a line's ends: a piece of a word cut at a line end is not one."""
 
 
 def vocabulary(texts: Iterable[str]) -> Vocabulary:
     """The words of a document, leaving out the pieces of words broken at a line end."""
     words: set[str] = set()
     compounds: set[str] = set()
+    inner: set[str] = set()
     for text in texts:
         masked = _BREAK.sub(" ", _PAGE_TAIL.sub(" ", text))
-        for token in _WORD.findall(masked):
-            token = token.casefold()
-            (compounds if "-" in token else words).add(token)
-            words.update(token.split("-"))
-    return Vocabulary(frozenset(words), frozenset(compounds))
+        for line in masked.split("\n"):
+            tokens = [token.casefold() for token in _WORD.findall(line)]
+            for token in tokens:
+                (compounds if "-" in token else words).add(token)
+                words.update(token.split("-"))
+            for token in tokens[1:-1]:
+                inner.update(token.split("-"))
+    return Vocabulary(frozenset(words), frozenset(compounds), frozenset(inner))
 
 
 def join_word(head: str, spaced: bool, tail: str, vocab: Vocabulary) -> str | None:
@@ -116,17 +126,110 @@ def _join_break(match: re.Match[str], vocab: Vocabulary) -> str:
 
 
 def join_page_breaks(pages: Sequence[str], vocab: Vocabulary) -> list[str]:
-    """Pages with a word hyphenated over a page break completed on the page where it starts."""
+    """Pages with a word broken over a page break completed on the page where it starts:
+    hyphenated ("pro-" | "veedores") or with its hyphen lost ("pro" | "veedores")."""
     out = list(pages)
     for i in range(len(out) - 1):
-        tail_match, head_match = _PAGE_TAIL.search(out[i]), _PAGE_HEAD.match(out[i + 1])
-        if tail_match and head_match and head_match.group(1)[0].islower():
-            head, spaced, tail = tail_match.group(1), tail_match.group(2), head_match.group(1)
-            word = join_word(head, bool(spaced), tail, vocab)
-            if word is not None:
-                out[i] = out[i][: tail_match.start()] + word + head_match.group(2)
-                out[i + 1] = out[i + 1][head_match.end() :]
+        head_match = _PAGE_HEAD.match(out[i + 1])
+        if not head_match or not head_match.group(1)[0].islower():
+            continue
+        tail = head_match.group(1)
+        word: str | None = None
+        if tail_match := _PAGE_TAIL.search(out[i]):
+            word = join_word(tail_match.group(1), bool(tail_match.group(2)), tail, vocab)
+        elif (tail_match := _PAGE_LAST_WORD.search(out[i])) and lost_hyphen(
+            tail_match.group(1), tail, vocab
+        ):
+            word = tail_match.group(1) + tail
+        if tail_match and word is not None:
+            out[i] = out[i][: tail_match.start()] + word + head_match.group(2)
+            out[i + 1] = out[i + 1][head_match.end() :]
     return out
+
+
+_PAGE_LAST_WORD = re.compile(r"([^\W\d_]+)\s*$")
+# A line ending in letters, the next starting in lowercase letters: a word maybe cut there.
+_LINE_CUT = re.compile(r"([^\W\d_]+)[ \t]*\n[ \t]*(?=[^\W\d_])([^\W\d_]+)")
+LOST_HYPHEN_MIN = 2  # letters on each side: "a\nprobar" is two words, not one
+
+
+def lost_hyphen(head: str, tail: str, vocab: Vocabulary) -> bool:
+    """Whether "head" at a line end and "tail" below are one word whose hyphen the PDF lost
+    (a soft hyphen, a hyphen drawn as a picture): the joined word is one of the document's,
+    and neither piece is ever written as a word of its own inside a line."""
+    if min(len(head), len(tail)) < LOST_HYPHEN_MIN or not tail[0].islower():
+        return False
+    pieces = (head.casefold(), tail.casefold())
+    return "".join(pieces) in vocab.words and not any(p in vocab.inner for p in pieces)
+
+
+# "in- versiones": a column's last line and the next column's first put on one line.
+_SPACED_BREAK = re.compile(rf"([^\W\d_]+){_HYPHEN}[ \t]+([^\W\d_]+)")
+
+
+def join_spaced_hyphens(text: str, vocab: Vocabulary) -> str:
+    """Words hyphenated at a line end that the PDF puts on one line with a space, joined
+    where the document writes the whole word and never the hyphenated form."""
+
+    def join(match: re.Match[str]) -> str:
+        head, tail = match.group(1), match.group(2)
+        joined, compound = (head + tail).casefold(), f"{head}-{tail}".casefold()
+        if tail[0].islower() and joined in vocab.words and compound not in vocab.compounds:
+            return head + tail
+        return match.group(0)
+
+    return _SPACED_BREAK.sub(join, text)
+
+
+def join_lost_hyphens(text: str, vocab: Vocabulary) -> str:
+    """Words cut at a line end without a hyphen joined again ("pro\nveedores")."""
+
+    def join(match: re.Match[str]) -> str:
+        head, tail = match.group(1), match.group(2)
+        return head + tail if lost_hyphen(head, tail, vocab) else match.group(0)
+
+    return _LINE_CUT.sub(join, text)
+
+
+# Four or more single letters, one space apart: a letter-spaced heading ("I N D I C E").
+_SPACED_LETTERS = re.compile(r"(?<!\S)(?:[^\W\d_] ){3,}[^\W\d_](?!\S)")
+MAX_SPACED_LETTERS = 60
+
+
+def respace_letters(text: str, vocab: Vocabulary) -> str:
+    """Letter-spaced headings read as words: the letters are split into the document's own
+    words ("C A P Í T U L O U N O" -> "CAPÍTULO UNO"); left as they are when they do not
+    split into words the document uses."""
+
+    def respace(match: re.Match[str]) -> str:
+        letters = match.group(0).replace(" ", "")
+        if len(letters) > MAX_SPACED_LETTERS:
+            return match.group(0)
+        words = _split_into_words(letters, vocab.words)
+        return " ".join(words) if words else match.group(0)
+
+    return _SPACED_LETTERS.sub(respace, text)
+
+
+def _split_into_words(letters: str, words: frozenset[str]) -> list[str] | None:
+    """`letters` cut into the fewest words of `words` (case kept), or None. A lone letter
+    counts only where it is a word ("y", "a"), and never two in a row."""
+    folded = letters.casefold()
+    if len(folded) != len(letters):
+        return None  # casefolding changed the length ("ß"): offsets would not line up
+    best: list[list[str] | None] = [[]] + [None] * len(letters)
+    for end in range(1, len(letters) + 1):
+        for start in range(end):
+            before, piece = best[start], folded[start:end]
+            if before is None or piece not in words:
+                continue
+            if len(piece) == 1 and before and len(before[-1]) == 1:
+                continue
+            current = best[end]
+            if current is None or len(before) + 1 < len(current):
+                best[end] = [*before, letters[start:end]]
+    found = best[-1]
+    return found if found and any(len(word) > 1 for word in found) else None
 
 
 def run_on_breaks(pages: Sequence[str]) -> list[bool]:

@@ -13,9 +13,15 @@ from kb.models import Document, Passage
 
 _WORD = re.compile(r"[^\W\d_]+")
 # A word cut by a hyphen and whitespace: "pro-\nveedores", "pro -\nveedores", "pro- veedores".
-_HYPHEN_BREAK = re.compile(r"([^\W\d_]+) ?-\s+([^\W\d_]+)")
-_HYPHEN_END = re.compile(r"([^\W\d_]+) ?-\s*$")
+# The hyphen may be ASCII, Unicode's hyphen or its non-breaking hyphen.
+_HYPHEN_BREAK = re.compile(r"([^\W\d_]+) ?[-\u2010\u2011]\s+([^\W\d_]+)")
+_HYPHEN_END = re.compile(r"([^\W\d_]+) ?[-\u2010\u2011]\s*$")
 _NEXT_WORD = re.compile(r"\s*([^\W\d_]+)")
+# A page may well open in lowercase without continuing the previous one: an item of a list
+# ("a) ", "iv. "), a web address, a name written with inner capitals ("iPhone", "eBay").
+_LOWERCASE_OPENING = re.compile(
+    r"(?:[a-z]|[ivxlc]{1,5})[.)]\s|www\.|https?://|[^\W\d_]+[A-Z]", re.ASCII
+)
 
 
 def document_words(text: str) -> frozenset[str]:
@@ -39,9 +45,15 @@ def broken_word(passage: Passage, document: Document, words: frozenset[str]) -> 
         return "starts inside a word"
     if passage.end < len(full) and full[passage.end].isalpha() and text[-1:].isalpha():
         return "ends inside a word"
-    if text[:1].islower() and _opens_page(document, passage.start):
+    if _fragment_opening(text) and _opens_page(document, passage.start):
         return f"starts the page with a fragment: {text[:20]!r}"
     return None
+
+
+def _fragment_opening(text: str) -> bool:
+    """Whether the text opens as the rest of a sentence: in lowercase, and not as a list item,
+    a web address or a name with inner capitals."""
+    return text[:1].islower() and not _LOWERCASE_OPENING.match(text)
 
 
 def _split_word(head: str, tail: str, words: frozenset[str]) -> bool:
