@@ -15,14 +15,9 @@ from ingest.pipeline import ingest_paths
 from kb.briefs.brief import (
     BriefError,
     add_item,
-    brief_path,
-    delete_brief,
-    list_briefs,
-    load_brief,
     move_item,
     new_brief,
     remove_item,
-    save_brief,
     set_note,
 )
 from kb.briefs.compose import BriefDocument, Quotation, compose
@@ -30,6 +25,7 @@ from kb.briefs.draft import brief_gaps, draft_brief, fetch_passages
 from kb.briefs.export_docx import to_docx
 from kb.briefs.export_markdown import to_markdown
 from kb.briefs.export_pdf import to_pdf
+from kb.briefs.store import brief_path, delete, find, list_briefs, load_brief, save_brief
 from kb.models import Passage, SearchFilters, Tag
 from kb.storage.knowledge import KnowledgeBase
 from kb.tags.tagger import Tagger
@@ -124,16 +120,22 @@ def flat(text: str) -> str:
 
 def test_sections_come_in_order_and_a_passage_keeps_one_number(doc: BriefDocument) -> None:
     headings = [s.heading for s in doc.sections] + [doc.sources_heading]
-    assert [h.split(".")[0] for h in headings] == [str(n) for n in range(1, 9)]
-    assert headings[2].startswith("3. Problemas")
-    numbers: dict[str, set[int]] = {}
+    assert headings == [
+        "Mensajes clave",
+        "Contexto",
+        "Lecciones por país",
+        "Recomendaciones",
+        "Solidez de la evidencia y vacíos",
+        "Fuentes",
+    ]
+    numbers: dict[str, list[int]] = {}
     for section in doc.sections:
         for block in section.blocks:
             if isinstance(block, Quotation):
-                numbers.setdefault(block.text, set()).add(block.citation)
-    assert all(len(n) == 1 for n in numbers.values())
-    # Every quotation is the passage's own text, nothing else.
-    assert set(numbers) <= {p.text for p in PASSAGES.values()}
+                numbers.setdefault(block.text, []).append(block.citation)
+    assert all(len(n) == 1 for n in numbers.values())  # each passage quoted once
+    # Every quotation is the passage's own text (whole: no sentences chosen), nothing else.
+    assert set(numbers) == {flat(p.text) for p in PASSAGES.values()}
     assert [s.passage_id for s in doc.sources] == ["cl-1", "br-1", "sv-1", "ar-1"]
 
 
@@ -146,19 +148,18 @@ def test_missing_passage_is_listed_not_fatal(doc: BriefDocument) -> None:
 
 def test_problem_instrument_evidence_and_gaps_use_taxonomy_labels(doc: BriefDocument) -> None:
     md = to_markdown(doc)
-    assert "### Falta de coordinación" in md
-    assert "### Incentivos para redes" in md
-    assert "Objetivo (OCDE): Apoyar la creación de redes" in md
-    assert "Sin evidencia: problema Falta de coordinación × resultado Desarrollo de pymes" in md
-    assert "Resultado sin verificar 1" in md and "Objetivo no logrado 1" in md
+    assert "| Chile | Falta de coordinación | — | Productividad |" in md
+    assert "| Incentivos para redes |" in md
+    assert "problema Falta de coordinación × resultado Desarrollo de pymes" in md
+    assert "Resultado sin verificar: \\[1\\]." in md and "Objetivo no logrado: \\[3\\]." in md
     assert "**Nota del autor** [2]: Usar con cuidado: \\<b\\>solo\\</b\\> un caso" in md
 
 
 def test_english_headings_on_request() -> None:
     doc = compose(sample_brief(), PASSAGES, load_taxonomy(), "en", [])
     md = to_markdown(doc)
-    assert "## 6. Recommendations" in md and "## 8. Sources" in md
-    assert "### Lack of coordination" in md and "Author's note" in md
+    assert "## Recommendations" in md and "## Sources" in md
+    assert "| Lack of coordination |" in md and "Author's note" in md
 
 
 # --- Markdown ----------------------------------------------------------------------------
@@ -183,7 +184,7 @@ def test_markdown_cannot_be_injected_by_document_text(doc: BriefDocument) -> Non
     assert "<h1>not a heading" not in html and "# not a heading" in html
     assert "<li>not a list" not in html
     # Still a real structure around the escaped text.
-    assert "<h2>3. Problemas observados" in html and "<blockquote>" in html
+    assert "<h2>Lecciones por país" in html and "<blockquote>" in html
 
 
 # --- DOCX --------------------------------------------------------------------------------
@@ -198,14 +199,14 @@ def test_docx_has_headings_quotes_superscript_citations_and_sources(
     texts = [p.text for p in paragraphs]
     assert document.core_properties.title == "Coordinación en clústeres: «lecciones»"
     h1 = [p.text for p in paragraphs if p.style.name == "Heading 1"]
-    assert h1[0] == "1. Propósito" and h1[-1] == "8. Fuentes" and len(h1) == 8
-    assert "Falta de coordinación" in [p.text for p in paragraphs if p.style.name == "Heading 2"]
+    assert h1[0] == "Mensajes clave" and h1[-1] == "Fuentes" and len(h1) == 6
+    assert "Chile" in [p.text for p in paragraphs if p.style.name == "Heading 2"]
     for pid, clean in CLEAN.items():
-        quotes = [p for p in paragraphs if p.style.name == "Quote" and clean in p.text]
-        assert quotes, pid
+        quotes = [p for p in paragraphs if p.style.name == "Quote" and flat(clean) in p.text]
+        assert len(quotes) == 1, pid
     first = next(p for p in paragraphs if p.style.name == "Quote" and ACCENTED in p.text)
     assert any(r.text == "[1]" and r.font.superscript for r in first.runs)
-    assert any(MARKUP in t for t in texts)  # literal, not formatting
+    assert any(flat(MARKUP) in t for t in texts)  # literal, not formatting
     assert any(t.startswith("[3] Informe El Salvador — El Salvador.") for t in texts)
     assert any("pp. 3–4" in t for t in texts)
     assert not any("\x07" in t for t in texts)
@@ -219,7 +220,7 @@ def test_pdf_keeps_accents_quotes_and_citations(doc: BriefDocument, tmp_path: Pa
     text = flat("\n".join(page.extract_text() for page in PdfReader(str(path)).pages))
     for word in ("coordinación", "¿Cómo", "ñ", "«Con mesas público-privadas»", "Chiloé"):
         assert word in text
-    assert "1. Propósito" in text and "8. Fuentes" in text
+    assert "Mensajes clave" in text and "Fuentes" in text
     assert flat(CLEAN["sv-1"]) in text
     assert "<script>alert(1)</script> **bold** [x](http://evil)" in text
     assert "[3] Informe El Salvador — El Salvador." in text and "pp. 3–4" in text
@@ -249,7 +250,7 @@ def test_storage_round_trip_keeps_order_notes_and_edits(tmp_path: Path) -> None:
     assert (again.purpose, again.lang, again.title) == ("¿Qué falló?", "en", "Coordinación Chile")
     assert [b.name for b in list_briefs(folder)] == ["Coordinación Chile"]
     assert not list(folder.glob("*.tmp"))
-    delete_brief("Coordinación Chile", folder)
+    delete(find("Coordinación Chile", folder).id, folder)
     assert list_briefs(folder) == []
 
 
@@ -271,7 +272,8 @@ def test_hostile_brief_name_stays_inside_the_briefs_folder(tmp_path: Path) -> No
     saved = save_brief(new_brief("../../etc/x"), folder)
     path = brief_path(saved.name, folder)
     assert path.parent == folder and path.exists()
-    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [path.name]
+    files = [p.name for p in tmp_path.rglob("*") if p.is_file() and p.name != ".briefs.lock"]
+    assert files == [path.name]
     assert load_brief("../../etc/x", folder).name == "../../etc/x"
 
 

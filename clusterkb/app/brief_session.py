@@ -1,29 +1,53 @@
-"""The brief of one session: kept in `st.session_state`, edited by widget callbacks."""
+"""The brief open in this session: saved on every edit, kept in the address bar.
+
+The session keeps only which brief is open (its id, also in the `?brief=` query parameter, so
+a reload or a new tab opens it again) and the revision it last showed; the brief itself is
+read from the briefs folder. Every edit is saved at once through `kb.briefs.store` over that
+revision: when the brief changed elsewhere meanwhile, the edit is refused with a message and
+the page shows the saved brief again.
+"""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
 
+from clusterkb.app.auth import current_actor
 from clusterkb.app.i18n import lang, t
+from clusterkb.app.resources import current_settings
 from kb.briefs.brief import (
     Brief,
     BriefError,
     add_item,
     edit_brief,
-    load_brief,
     move_item,
     new_brief,
     remove_item,
-    save_brief,
     set_note,
 )
+from kb.briefs.store import (
+    BriefConflict,
+    NotOwner,
+    StoredBrief,
+    create,
+    find,
+    free_name,
+    get,
+    list_visible,
+    save,
+)
+from kb.workspace.roles import Actor
 
-BRIEF_KEY = "brief"
+OPEN_KEY = "brief_open_id"
+SEEN_KEY = "brief_seen_revision"
+FILLED_KEY = "brief_fields_for"
 FLASH_KEY = "brief_flash"
+QUERY_KEY = "brief"
+DEFAULT_NAME = "informe"
 FIELDS = {
     "brief_title_input": "title",
     "brief_purpose_input": "purpose",
@@ -33,17 +57,138 @@ FIELDS = {
 NOTE_PREFIX = "brief_note_"
 
 
+def folder() -> Path:
+    return current_settings().briefs_dir
+
+
+def _actor() -> Actor:
+    return current_actor()
+
+
+# --- which brief is open ------------------------------------------------------------------
+
+
+def _show(record: StoredBrief, seen: bool = True) -> None:
+    """Remember `record` as the open brief (and, with `seen`, the revision shown)."""
+    st.session_state[OPEN_KEY] = record.id
+    if seen or SEEN_KEY not in st.session_state:
+        st.session_state[SEEN_KEY] = record.revision
+    if st.query_params.get(QUERY_KEY) != record.id:
+        st.query_params[QUERY_KEY] = record.id
+
+
+def close_brief() -> None:
+    """No brief open any more (it was deleted)."""
+    for key in (OPEN_KEY, SEEN_KEY):
+        st.session_state.pop(key, None)
+    if QUERY_KEY in st.query_params:
+        del st.query_params[QUERY_KEY]
+
+
+def _wanted() -> list[str]:
+    """Ids to try, in order: this session's, then the one in the address."""
+    ids = [st.session_state.get(OPEN_KEY), st.query_params.get(QUERY_KEY)]
+    return [str(i) for i in ids if i]
+
+
+def current_record() -> StoredBrief | None:
+    """The open brief as saved now; on a first visit, the user's latest brief (None if none)."""
+    actor = _actor()
+    for brief_id in _wanted():
+        with contextlib.suppress(BriefError):
+            record = get(brief_id, folder(), actor)
+            _show(record, seen=False)
+            return record
+        close_brief()  # deleted, or no longer shared: fall back below
+    own = [r for r in list_visible(folder(), actor) if r.owned_by(actor)]
+    if not own:
+        return None
+    _show(own[0])
+    return own[0]
+
+
 def brief() -> Brief:
-    """This session's brief (a fresh, empty one on first use)."""
-    current = st.session_state.get(BRIEF_KEY)
-    if not isinstance(current, Brief):
-        current = new_brief("informe", title=t("brief_default_title"), lang=lang())
-        st.session_state[BRIEF_KEY] = current
-    return current
+    """The open brief (an empty, not yet saved one when the user has none)."""
+    record = current_record()
+    if record is not None:
+        return record.brief
+    return new_brief(DEFAULT_NAME, title=t("brief_default_title"), lang=lang())
+
+
+def open_brief(brief_id: str) -> None:
+    """Make the brief `brief_id` the open one (fields show its saved values)."""
+    try:
+        record = get(brief_id, folder(), _actor())
+    except (BriefError, PermissionError) as exc:
+        flash("error", t("brief_open_failed", reason=str(exc)))
+        return
+    _show(record)
+    reset_fields()
+
+
+def start_new() -> None:
+    """Button callback: a new empty brief becomes the open one; the previous one stays saved
+    and listed."""
+    before = current_record()
+    actor = _actor()
+    name = free_name(folder(), actor.name, DEFAULT_NAME)
+    try:
+        record = create(
+            new_brief(name, title=t("brief_default_title"), lang=lang()), folder(), actor
+        )
+    except (BriefError, PermissionError, OSError) as exc:
+        flash("error", t("brief_save_failed", reason=str(exc)))
+        return
+    _show(record)
+    reset_fields()
+    if before is not None:
+        flash("success", t("brief_new_kept", name=before.name))
+
+
+# --- every edit is saved --------------------------------------------------------------------
+
+
+def change_brief(change: Callable[[Brief], Brief]) -> bool:
+    """Apply `change` to the open brief and save it over the revision this session showed;
+    a first edit with no brief open creates one. False (and a message) when not saved."""
+    actor = _actor()
+    try:
+        record = current_record()
+        if record is None:
+            name = free_name(folder(), actor.name, DEFAULT_NAME)
+            empty = new_brief(name, title=t("brief_default_title"), lang=lang())
+            record = create(empty, folder(), actor)
+            _show(record)
+        seen = int(st.session_state.get(SEEN_KEY, record.revision))
+        saved = save(replace(record, brief=change(record.brief), revision=seen), folder(), actor)
+    except BriefConflict:
+        flash("error", t("brief_conflict"))
+        reload_brief()
+        return False
+    except NotOwner:
+        owner = record.owner if record is not None else ""
+        flash("error", t("brief_read_only", owner=owner))
+        reset_fields()
+        return False
+    except (BriefError, PermissionError, OSError) as exc:
+        flash("error", t("brief_save_failed", reason=str(exc)))
+        return False
+    _show(saved)
+    return True
+
+
+def reload_brief() -> None:
+    """Show the open brief as saved now, dropping what the edit widgets hold."""
+    st.session_state.pop(SEEN_KEY, None)
+    record = current_record()
+    if record is not None:
+        _show(record)
+    reset_fields()
 
 
 def set_brief(value: Brief) -> None:
-    st.session_state[BRIEF_KEY] = value
+    """Replace the open brief's content with `value` (saved at once)."""
+    change_brief(lambda _: value)
 
 
 def in_brief(passage_id: str) -> bool:
@@ -51,18 +196,18 @@ def in_brief(passage_id: str) -> bool:
 
 
 def add_to_brief(passage_id: str) -> None:
-    """Button callback: append a passage to the session brief."""
-    set_brief(add_item(brief(), passage_id))
+    """Button callback: append a passage to the open brief."""
+    change_brief(lambda b: add_item(b, passage_id))
 
 
 def remove_from_brief(passage_id: str) -> None:
-    set_brief(remove_item(brief(), passage_id))
+    change_brief(lambda b: remove_item(b, passage_id))
 
 
 def move_in_brief(passage_id: str, position: int) -> None:
     """Move to `position` (1-based); a move past either end is ignored."""
-    with contextlib.suppress(BriefError):
-        set_brief(move_item(brief(), passage_id, position))
+    if 1 <= position <= len(brief().items):
+        change_brief(lambda b: move_item(b, passage_id, position))
 
 
 def note_key(passage_id: str) -> str:
@@ -70,14 +215,22 @@ def note_key(passage_id: str) -> str:
 
 
 def note_in_brief(passage_id: str) -> None:
-    """Text-input callback: store the note typed for the passage."""
+    """Text-input callback: save the note typed for the passage."""
     text = str(st.session_state.get(note_key(passage_id), ""))
-    set_brief(set_note(brief(), passage_id, text))
+    change_brief(lambda b: set_note(b, passage_id, text))
+
+
+# --- edit widgets -----------------------------------------------------------------------------
 
 
 def fill_fields() -> None:
-    """Give the edit widgets the brief's values unless they already hold the user's."""
-    current = brief()
+    """Give the edit widgets the open brief's values unless they already hold the user's
+    for this brief."""
+    record = current_record()
+    if st.session_state.get(FILLED_KEY) != (record.id if record else None):
+        reset_fields()
+        st.session_state[FILLED_KEY] = record.id if record else None
+    current = record.brief if record else brief()
     for key, field in FIELDS.items():
         st.session_state.setdefault(key, getattr(current, field))
     for item in current.items:
@@ -85,19 +238,22 @@ def fill_fields() -> None:
 
 
 def reset_fields() -> None:
-    """Forget the edit widgets' values so they are filled again from the session brief."""
+    """Forget the edit widgets' values so they are filled again from the saved brief."""
     for key in list(st.session_state):
-        if key in FIELDS or str(key).startswith(NOTE_PREFIX):
+        if key in FIELDS or str(key).startswith(NOTE_PREFIX) or key == FILLED_KEY:
             del st.session_state[key]
 
 
 def sync_fields() -> None:
-    """Text-input callback: title, purpose and name typed on the page go into the brief."""
+    """Text-input callback: title, purpose and name typed on the page are saved."""
     values = {field: str(st.session_state.get(key, "")) for key, field in FIELDS.items()}
-    current = edit_brief(brief(), title=values["title"], purpose=values["purpose"])
-    if values["name"].strip():
-        current = replace(current, name=values["name"].strip())
-    set_brief(current)
+
+    def typed(current: Brief) -> Brief:
+        changed = edit_brief(current, title=values["title"], purpose=values["purpose"])
+        name = values["name"].strip()
+        return replace(changed, name=name) if name else changed
+
+    change_brief(typed)
 
 
 def flash(kind: str, text: str) -> None:
@@ -110,32 +266,24 @@ def take_flash() -> tuple[str, str] | None:
     return value if isinstance(value, tuple) else None
 
 
-def save_to(folder: Path) -> None:
-    """Button callback: save the session brief in the briefs folder."""
-    try:
-        saved = save_brief(brief(), folder)
-    except (BriefError, OSError) as exc:
-        flash("error", t("brief_save_failed", reason=str(exc)))
-        return
-    set_brief(saved)
-    flash("success", t("brief_saved", name=saved.name))
+# --- kept for the brief page's save and open buttons ----------------------------------------
 
 
-def reopen_from(folder: Path, choice_key: str) -> None:
-    """Button callback: replace the session brief with the saved one chosen in `choice_key`."""
-    name = st.session_state.get(choice_key)
-    if not name:
+def save_to(folder_: Path | None = None) -> None:
+    """Button callback: edits are already saved; this confirms it (saving a first brief)."""
+    if change_brief(lambda b: b):
+        flash("success", t("brief_saved", name=brief().name))
+
+
+def reopen_from(folder_: Path | None, choice_key: str) -> None:
+    """Button callback: open the brief (id or name) chosen in `choice_key`."""
+    choice = st.session_state.get(choice_key)
+    if not choice:
         return
     try:
-        set_brief(load_brief(str(name), folder))
-    except BriefError as exc:
+        record = find(str(choice), folder(), _actor())
+    except (BriefError, PermissionError) as exc:
         flash("error", t("brief_open_failed", reason=str(exc)))
         return
-    reset_fields()
-    flash("success", t("brief_opened", name=str(name)))
-
-
-def start_new() -> None:
-    """Button callback: an empty brief replaces the session's one."""
-    set_brief(new_brief("informe", title=t("brief_default_title"), lang=lang()))
-    reset_fields()
+    open_brief(record.id)
+    flash("success", t("brief_opened", name=record.name))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -17,16 +18,26 @@ from kb.briefs.brief import (
     Brief,
     BriefError,
     add_item,
-    brief_exists,
-    brief_path,
-    list_briefs,
-    load_brief,
     move_item,
     new_brief,
     remove_item,
-    save_brief,
     set_note,
     slug,
+)
+from kb.briefs.store import (
+    StoredBrief,
+    brief_exists,
+    brief_path,
+    create,
+    delete,
+    duplicate,
+    find,
+    list_visible,
+    load_brief,
+    rename,
+    save,
+    save_brief,
+    set_shared,
 )
 from kb.config import get_settings
 
@@ -56,8 +67,10 @@ def _check_lang(lang: str) -> None:
 
 
 def _edit(name: str, change: Callable[[Brief], Brief]) -> Brief:
+    """Change the local user's brief, saved over the revision just read."""
     with _errors():
-        return save_brief(change(load_brief(name, _folder())), _folder())
+        record = find(name, _folder())
+        return save(replace(record, brief=change(record.brief)), _folder()).brief
 
 
 @brief_app.command("new")
@@ -70,10 +83,8 @@ def new_cmd(
     """Start an empty brief."""
     _check_lang(lang)
     with _errors():
-        if brief_exists(name, _folder()):
-            raise BriefError(f"a brief named {slug(name)!r} already exists")
-        brief = save_brief(new_brief(name, title, purpose, lang), _folder())
-    console.print(f"Created brief {escape(brief.name)!r} in {escape(str(_folder()))}")
+        record = create(new_brief(name, title, purpose, lang), _folder())
+    console.print(f"Created brief {escape(record.name)!r} (id {record.id}) owned by {record.owner}")
 
 
 @brief_app.command("add")
@@ -86,11 +97,12 @@ def add_cmd(
     from kb.briefs.draft import check_passage_ids
 
     with _errors():
-        brief = load_brief(name, _folder())
+        record = find(name, _folder())
         check_passage_ids(open_kb_or_exit(), passage_ids)
+        brief = record.brief
         for pid in passage_ids:
             brief = add_item(brief, pid, note)
-        save_brief(brief, _folder())
+        save(replace(record, brief=brief), _folder())
     console.print(f"Brief {escape(brief.name)!r} now has {len(brief.items)} passages.")
 
 
@@ -131,33 +143,124 @@ def show_cmd(
     name: Annotated[str, typer.Argument(help="The brief.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the brief as JSON.")] = False,
 ) -> None:
-    """Show a brief: title, purpose, and its passages in order with your notes."""
+    """Show a brief: title, question, key messages, and its passages in order with the
+    sentences each one quotes and your notes."""
+    from kb.briefs.draft import fetch_passages
+    from kb.briefs.quotes import fold, quotation, quoted_spans
+
     with _errors():
         brief = load_brief(name, _folder())
     if as_json:
         write_json(brief.to_dict())
         return
     console.rule(f"[bold]{escape(brief.title)}[/bold] ({escape(brief.name)}, {brief.lang})")
-    console.print(escape(brief.purpose) or "[dim](no purpose)[/dim]")
+    if brief.question and brief.question != brief.title:
+        console.print(f"Question: {escape(brief.question)}")
+    if brief.purpose:
+        console.print(escape(brief.purpose))
     if not brief.items:
         console.print("No passages yet: add some with `clusterkb brief add NAME PASSAGE_ID`.")
+        return
+    passages = fetch_passages(open_kb_or_exit(), brief)
+    numbers = {pid: n for n, pid in enumerate(brief.passage_ids, start=1)}
+    if brief.key_messages:
+        console.print("[bold]Key messages[/bold]")
+    for message in brief.key_messages:
+        found = passages.get(message.passage_id)
+        text = fold(found.text[message.start : message.end]) if found else "(passage not found)"
+        number = numbers.get(message.passage_id, "?")
+        console.print(f"  • {escape(text)} {escape(f'[{number}]')}")
     for n, item in enumerate(brief.items, start=1):
         console.print(f"{n:>3}. {escape(item.passage_id)}")
+        found = passages.get(item.passage_id)
+        if found is None:
+            console.print("     [red](not in the knowledge base any more)[/red]")
+        else:
+            chosen = "whole passage" if item.spans is None else "chosen sentences"
+            quoted = quotation(found.text, quoted_spans(item, found.text))
+            console.print(f"     [dim]{chosen}:[/dim] {escape(quoted)}")
         if item.note:
             console.print(f"     [italic]{escape(item.note)}[/italic]")
 
 
 @brief_app.command("list")
-def list_cmd() -> None:
-    """List the saved briefs."""
-    briefs = list_briefs(_folder())
-    if not briefs:
+def list_cmd(
+    everyone: Annotated[
+        bool, typer.Option("--all", help="Every user's briefs (admins only).")
+    ] = False,
+) -> None:
+    """List your briefs and the shared ones, with owner and date of the last change."""
+    with _errors():
+        records = list_visible(_folder(), everyone=everyone)
+    if not records:
         console.print(f"No briefs in {escape(str(_folder()))} yet.")
         return
-    table = Table("name", "title", "passages", "lang", "updated")
-    for b in briefs:
-        table.add_row(escape(b.name), escape(b.title), str(len(b.items)), b.lang, b.updated)
+    table = Table("id", "name", "owner", "shared", "passages", "lang", "updated")
+    for r in records:
+        table.add_row(
+            r.id,
+            escape(r.name),
+            escape(r.owner),
+            "yes" if r.shared else "",
+            str(len(r.brief.items)),
+            r.brief.lang,
+            r.updated.replace("T", " ")[:16],
+        )
     console.print(table)
+
+
+def _described(record: StoredBrief) -> str:
+    return f"{escape(record.name)!r} (id {record.id})"
+
+
+@brief_app.command("rename")
+def rename_cmd(
+    name: Annotated[str, typer.Argument(help="The brief (name or id).")],
+    new_name: Annotated[str, typer.Argument(help="Its new name.")],
+) -> None:
+    """Rename one of your briefs."""
+    with _errors():
+        record = rename(find(name, _folder()).id, new_name, _folder())
+    console.print(f"Renamed to {_described(record)}.")
+
+
+@brief_app.command("duplicate")
+def duplicate_cmd(
+    name: Annotated[str, typer.Argument(help="The brief (yours or a shared one; name or id).")],
+    new_name: Annotated[str | None, typer.Option("--name", help="Name of the copy.")] = None,
+) -> None:
+    """Copy a brief into a new one of your own (the way to change someone's shared brief)."""
+    with _errors():
+        record = duplicate(find(name, _folder()).id, _folder(), name=new_name)
+    console.print(f"Copied into {_described(record)}.")
+
+
+@brief_app.command("share")
+def share_cmd(
+    name: Annotated[str, typer.Argument(help="One of your briefs (name or id).")],
+    off: Annotated[bool, typer.Option("--off", help="Stop sharing it.")] = False,
+) -> None:
+    """Share a brief with every user (read-only to them), or stop sharing it with --off."""
+    with _errors():
+        record = set_shared(find(name, _folder()).id, not off, _folder())
+    state = "shared with everyone (read-only)" if record.shared else "private"
+    console.print(f"Brief {_described(record)} is now {state}.")
+
+
+@brief_app.command("delete")
+def delete_cmd(
+    name: Annotated[str, typer.Argument(help="The brief (name or id).")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete a brief (yours; an admin may delete anyone's)."""
+    with _errors():
+        record = find(name, _folder())
+        if not yes and not typer.confirm(
+            f"Delete brief {record.name!r} of {record.owner} ({len(record.brief.items)} passages)?"
+        ):
+            raise typer.Exit(1)
+        delete(record.id, _folder())
+    console.print(f"Deleted brief {_described(record)}.")
 
 
 @brief_app.command("export")
@@ -226,7 +329,8 @@ def draft_cmd(
     where = escape(str(brief_path(brief.name, _folder())))
     # soft_wrap: paths and commands must stay on one line to be copied.
     console.print(
-        f"Saved brief {escape(brief.name)!r} with {len(brief.items)} passages to {where}",
+        f"Saved brief {escape(brief.name)!r} with {len(brief.items)} passages and "
+        f"{len(brief.key_messages)} key messages to {where}",
         soft_wrap=True,
     )
     console.print(

@@ -1,34 +1,91 @@
-"""Recommendation briefs: a title, a purpose and an ordered basket of cited passages.
+"""Recommendation briefs: a title, a question, an ordered basket of cited passages and the
+key messages that open the brief.
 
-Editing functions are pure (they return a new `Brief`); storage keeps one JSON file per brief
-in the briefs folder, written atomically, under a slug that can never leave that folder.
+Each item keeps the sentences the author quotes from its passage as character offsets into
+the stored passage text (`spans`), so every quotation can be checked against the source.
+Key messages are exact sentences of the brief's passages, also as offsets, in the author's
+order. Editing functions are pure (they return a new `Brief`); saving and loading live in
+`kb.briefs.store`, which writes `Brief.to_dict()` and reads it back with `Brief.from_dict`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from kb.files import atomic_write_text
-
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: items carry `spans`, the brief a `question` and `key_messages`. Files of version 1
+load with every item undecided (quoted whole) and no key messages."""
 MAX_SLUG = 80
 LANGS: tuple[str, ...] = ("es", "en")
+
+Span = tuple[int, int]
 
 
 class BriefError(ValueError):
     """A brief operation cannot be done (unknown brief or passage, bad position or name)."""
 
 
+def _spans(value: object) -> tuple[Span, ...] | None:
+    """Spans from a file or a caller: sorted, non-empty, non-overlapping `[start, end)` pairs;
+    None stays None (the author has not chosen: the whole passage is quoted)."""
+    if value is None:
+        return None
+    if not isinstance(value, Iterable) or isinstance(value, str | bytes):
+        raise BriefError(f"spans must be a list of [start, end] pairs, not {value!r}")
+    pairs = []
+    for pair in value:
+        start, end = (int(x) for x in pair)
+        if not 0 <= start < end:
+            raise BriefError(f"a span must have 0 <= start < end, not [{start}, {end}]")
+        pairs.append((start, end))
+    pairs.sort()
+    for (_, end), (start, _) in zip(pairs, pairs[1:], strict=False):
+        if start < end:
+            raise BriefError("spans of one passage must not overlap")
+    return tuple(pairs)
+
+
 @dataclass
 class BriefItem:
     passage_id: str
     note: str = ""
+    spans: tuple[Span, ...] | None = None
+    """The quoted parts of the passage, as offsets into its text; None until chosen (the
+    whole passage is quoted)."""
+
+    def __post_init__(self) -> None:
+        self.spans = _spans(self.spans)
+
+
+@dataclass(frozen=True)
+class KeyMessage:
+    """One exact sentence of a passage of the brief: `passage.text[start:end]`."""
+
+    passage_id: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"passage_id": self.passage_id, "start": self.start, "end": self.end}
+
+
+def _key_message(value: object) -> KeyMessage:
+    if isinstance(value, KeyMessage):
+        return value
+    if isinstance(value, Mapping):
+        pid, start, end = value["passage_id"], value["start"], value["end"]
+    elif isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 3:
+        pid, start, end = value
+    else:
+        raise BriefError(f"not a key message: {value!r}")
+    if not 0 <= int(start) < int(end):
+        raise BriefError(f"a key message must have 0 <= start < end, not [{start}, {end}]")
+    return KeyMessage(str(pid), int(start), int(end))
 
 
 def _now() -> str:
@@ -44,13 +101,77 @@ class Brief:
     lang: str = "es"
     created: str = field(default_factory=_now)
     updated: str = field(default_factory=_now)
+    question: str = ""
+    """The question the brief answers: its sentences are highlighted for it."""
+    key_messages: list[KeyMessage] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # Whoever builds a brief from a file (dicts and lists) gets the same typed values.
+        self.items = [
+            i if isinstance(i, BriefItem) else BriefItem(**_item_fields(i)) for i in self.items
+        ]
+        self.key_messages = [_key_message(m) for m in self.key_messages]
 
     @property
     def passage_ids(self) -> list[str]:
         return [item.passage_id for item in self.items]
 
+    def item(self, passage_id: str) -> BriefItem:
+        return self.items[_index(self, passage_id)]
+
+    @property
+    def asked(self) -> str:
+        """The question to highlight sentences for: the question, else the title."""
+        return (self.question or self.title).strip()
+
     def to_dict(self) -> dict[str, Any]:
-        return {"version": FORMAT_VERSION, **asdict(self)}
+        return {
+            "version": FORMAT_VERSION,
+            "name": self.name,
+            "title": self.title,
+            "question": self.question,
+            "purpose": self.purpose,
+            "items": [
+                {
+                    "passage_id": i.passage_id,
+                    "note": i.note,
+                    "spans": None if i.spans is None else [list(s) for s in i.spans],
+                }
+                for i in self.items
+            ],
+            "key_messages": [m.to_dict() for m in self.key_messages],
+            "lang": self.lang,
+            "created": self.created,
+            "updated": self.updated,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Brief:
+        """A brief from `to_dict` output of this or an older version; BriefError otherwise."""
+        try:
+            return cls(
+                name=str(data["name"]),
+                title=str(data.get("title", "")),
+                purpose=str(data.get("purpose", "")),
+                items=[BriefItem(**_item_fields(i)) for i in data["items"]],
+                lang=str(data.get("lang", "es")),
+                created=str(data.get("created", "")),
+                updated=str(data.get("updated", "")),
+                question=str(data.get("question", "")),
+                key_messages=[_key_message(m) for m in data.get("key_messages", [])],
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BriefError(f"not a brief ({exc})") from exc
+
+
+def _item_fields(value: object) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise BriefError(f"not a brief item: {value!r}")
+    return {
+        "passage_id": str(value["passage_id"]),
+        "note": str(value.get("note", "")),
+        "spans": value.get("spans"),
+    }
 
 
 def slug(name: str) -> str:
@@ -63,10 +184,18 @@ def slug(name: str) -> str:
     return key
 
 
-def new_brief(name: str, title: str = "", purpose: str = "", lang: str = "es") -> Brief:
+def new_brief(
+    name: str, title: str = "", purpose: str = "", lang: str = "es", question: str = ""
+) -> Brief:
     """An empty brief; the title defaults to the name."""
     slug(name)  # refuse unusable names at once, not at the first save
-    return Brief(name=name.strip(), title=title.strip() or name.strip(), purpose=purpose, lang=lang)
+    return Brief(
+        name=name.strip(),
+        title=title.strip() or name.strip(),
+        purpose=purpose,
+        lang=lang,
+        question=question.strip(),
+    )
 
 
 # --- pure edits -------------------------------------------------------------------------
@@ -79,20 +208,25 @@ def _index(brief: Brief, passage_id: str) -> int:
     raise BriefError(f"passage {passage_id!r} is not in brief {brief.name!r}")
 
 
-def add_item(brief: Brief, passage_id: str, note: str = "") -> Brief:
-    """Append a passage; adding one already present keeps its place and only updates a note."""
+def add_item(
+    brief: Brief, passage_id: str, note: str = "", spans: Sequence[Span] | None = None
+) -> Brief:
+    """Append a passage (quoting `spans` of it, or all of it); adding one already present keeps
+    its place, its sentences and only updates a note."""
     passage_id = passage_id.strip()
     if not passage_id:
         raise BriefError("empty passage id")
     if passage_id in brief.passage_ids:
         return set_note(brief, passage_id, note) if note else brief
-    return replace(brief, items=[*brief.items, BriefItem(passage_id, note)])
+    item = BriefItem(passage_id, note, None if spans is None else tuple(spans))
+    return replace(brief, items=[*brief.items, item])
 
 
 def remove_item(brief: Brief, passage_id: str) -> Brief:
-    """The brief without `passage_id`."""
+    """The brief without `passage_id` (and without its key message)."""
     i = _index(brief, passage_id)
-    return replace(brief, items=brief.items[:i] + brief.items[i + 1 :])
+    messages = [m for m in brief.key_messages if m.passage_id != passage_id]
+    return replace(brief, items=brief.items[:i] + brief.items[i + 1 :], key_messages=messages)
 
 
 def move_item(brief: Brief, passage_id: str, new_position: int) -> Brief:
@@ -105,101 +239,75 @@ def move_item(brief: Brief, passage_id: str, new_position: int) -> Brief:
     return replace(brief, items=items)
 
 
-def set_note(brief: Brief, passage_id: str, note: str) -> Brief:
-    """Set (or clear, with '') the author's note on a passage."""
+def _with_item(brief: Brief, passage_id: str, **changes: Any) -> Brief:
     i = _index(brief, passage_id)
     items = list(brief.items)
-    items[i] = BriefItem(passage_id, note)
+    items[i] = replace(items[i], **changes)
     return replace(brief, items=items)
 
 
+def set_note(brief: Brief, passage_id: str, note: str) -> Brief:
+    """Set (or clear, with '') the author's note on a passage."""
+    return _with_item(brief, passage_id, note=note)
+
+
+def set_spans(brief: Brief, passage_id: str, spans: Sequence[Span] | None) -> Brief:
+    """Quote these parts of the passage (offsets into its text); None quotes all of it."""
+    return _with_item(brief, passage_id, spans=None if spans is None else tuple(spans))
+
+
+def set_key_messages(brief: Brief, messages: Sequence[KeyMessage]) -> Brief:
+    """Replace the key messages: each from a passage of the brief, at most one per passage
+    (the first one of a passage is kept)."""
+    known = set(brief.passage_ids)
+    kept: dict[str, KeyMessage] = {}
+    for message in messages:
+        if message.passage_id not in known:
+            raise BriefError(f"passage {message.passage_id!r} is not in brief {brief.name!r}")
+        kept.setdefault(message.passage_id, message)
+    return replace(brief, key_messages=list(kept.values()))
+
+
+def set_key_message(brief: Brief, passage_id: str, span: Span | None) -> Brief:
+    """The passage's key message becomes the sentence at `span` (keeping its place in the
+    order, or last when it had none); None takes the passage's key message away."""
+    _index(brief, passage_id)
+    if span is None:
+        return replace(
+            brief, key_messages=[m for m in brief.key_messages if m.passage_id != passage_id]
+        )
+    message = _key_message((passage_id, *span))
+    messages = [message if m.passage_id == passage_id else m for m in brief.key_messages]
+    if message not in messages:
+        messages.append(message)
+    return replace(brief, key_messages=messages)
+
+
+def move_key_message(brief: Brief, passage_id: str, new_position: int) -> Brief:
+    """Move the key message of `passage_id` to `new_position` (1-based)."""
+    ids = [m.passage_id for m in brief.key_messages]
+    if passage_id not in ids:
+        raise BriefError(f"passage {passage_id!r} has no key message")
+    if not 1 <= new_position <= len(ids):
+        raise BriefError(f"position must be between 1 and {len(ids)}, not {new_position}")
+    messages = list(brief.key_messages)
+    message = messages.pop(ids.index(passage_id))
+    messages.insert(new_position - 1, message)
+    return replace(brief, key_messages=messages)
+
+
 def edit_brief(
-    brief: Brief, title: str | None = None, purpose: str | None = None, lang: str | None = None
+    brief: Brief,
+    title: str | None = None,
+    purpose: str | None = None,
+    lang: str | None = None,
+    question: str | None = None,
 ) -> Brief:
-    """Change the title, purpose or language (None keeps the current value)."""
+    """Change the title, purpose, language or question (None keeps the current value)."""
     return replace(
         brief,
         title=brief.title if title is None else title,
         purpose=brief.purpose if purpose is None else purpose,
         lang=brief.lang if lang is None else lang,
+        question=brief.question if question is None else question,
     )
-
-
-# --- storage ----------------------------------------------------------------------------
-
-
-def brief_path(name: str, folder: Path) -> Path:
-    """Where the brief `name` lives; always a direct child of `folder`."""
-    path = folder / f"{slug(name)}.json"
-    # The slug alphabet already rules out separators and dots; this guards future edits.
-    if path.resolve().parent != folder.resolve():
-        raise BriefError(f"brief name {name!r} would leave the briefs folder")
-    return path
-
-
-def _from_dict(data: dict[str, Any], where: str) -> Brief:
-    try:
-        items = [BriefItem(str(i["passage_id"]), str(i.get("note", ""))) for i in data["items"]]
-        return Brief(
-            name=str(data["name"]),
-            title=str(data.get("title", "")),
-            purpose=str(data.get("purpose", "")),
-            items=items,
-            lang=str(data.get("lang", "es")),
-            created=str(data.get("created", "")),
-            updated=str(data.get("updated", "")),
-        )
-    except (KeyError, TypeError) as exc:
-        raise BriefError(f"{where}: not a brief file ({exc})") from exc
-
-
-def save_brief(brief: Brief, folder: Path) -> Brief:
-    """Write `brief` atomically and return it stamped with the time of this save."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = brief_path(brief.name, folder)
-    saved = replace(brief, updated=_now())
-    # Readers see the old brief or the new one, never half.
-    atomic_write_text(path, json.dumps(saved.to_dict(), ensure_ascii=False, indent=1))
-    return saved
-
-
-def brief_exists(name: str, folder: Path) -> bool:
-    return brief_path(name, folder).exists()
-
-
-def load_brief(name: str, folder: Path) -> Brief:
-    """The brief saved under `name` (its slug); BriefError when there is none."""
-    path = brief_path(name, folder)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        known = ", ".join(b.name for b in list_briefs(folder)) or "none yet"
-        raise BriefError(f"no brief named {name!r} (briefs: {known})") from None
-    except json.JSONDecodeError as exc:
-        raise BriefError(f"{path}: not valid JSON ({exc})") from exc
-    if not isinstance(data, dict):
-        raise BriefError(f"{path}: not a brief file")
-    return _from_dict(data, str(path))
-
-
-def list_briefs(folder: Path) -> list[Brief]:
-    """Every readable brief in `folder`, in file-name order; unreadable files are skipped."""
-    if not folder.is_dir():
-        return []
-    briefs = []
-    for path in sorted(folder.glob("*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            briefs.append(_from_dict(data, str(path)))
-        except (OSError, json.JSONDecodeError, BriefError, AttributeError):
-            continue
-    return briefs
-
-
-def delete_brief(name: str, folder: Path) -> None:
-    """Remove the brief `name`; BriefError when there is none."""
-    path = brief_path(name, folder)
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        raise BriefError(f"no brief named {name!r}") from None

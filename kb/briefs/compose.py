@@ -1,26 +1,33 @@
-"""Compose a brief into a format-neutral document: ordered sections of quotations and notes.
+"""Compose a brief into a format-neutral document shaped like a policy brief: key messages,
+context, lessons by country (a table), recommendations, strength of evidence, sources.
 
-Extractive by construction: evidence enters only as the verbatim text of a passage with its
-citation number; the only other text is headings, counts and tag labels from the taxonomy,
-and what the author wrote (title, purpose, notes), which is always labelled as theirs.
+Extractive by construction: evidence enters only as text cut from a stored passage at the
+offsets the brief keeps, with its citation number. Each passage is quoted once, in the one
+section it belongs to (recommendations, else lessons of its country, else context); the
+table, the key messages and the evidence section refer to it by number. The only other text
+is headings, counts and labels from the taxonomy and the country list, and what the author
+wrote (title, question, purpose, notes), which is always labelled as theirs.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from kb.briefs.brief import Brief
+from kb.briefs.brief import Brief, BriefItem, KeyMessage, Span
 from kb.briefs.labels import LABELS
+from kb.briefs.quotes import fold, places, quotation, quoted_spans
 from kb.citations import pages_cited
+from kb.countries import country_name
 from kb.models import Passage
 from kb.tags.taxonomy import Taxonomy
 
-CONTEXT_MAX = 3
-"""Context stays short: at most this many quotations."""
 EVIDENCE_TAGS: tuple[str, ...] = ("evaluated", "unverified", "not_achieved")
 WEAK_EVIDENCE: tuple[str, ...] = ("unverified", "not_achieved")
+RECOMMENDATION = "recommendation"
+GAPS_SHOWN = 6
+"""Gaps named in the brief; the rest are counted (the evidence map shows them all)."""
 
 
 @dataclass(frozen=True)
@@ -35,11 +42,26 @@ class Subheading:
 
 @dataclass(frozen=True)
 class Quotation:
-    """The verbatim text of a passage, its citation number and who it speaks for."""
+    """Quoted text of a passage, its citation number and who it speaks for. `spans` are the
+    offsets into the stored passage the text was cut from ('[…]' stands between parts)."""
 
     text: str
     citation: int
     attribution: str = ""
+    passage_id: str = ""
+    spans: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
+class KeyPoint:
+    """A key message: one exact sentence of a passage (`passage.text[start:end]`)."""
+
+    text: str
+    citation: int
+    attribution: str = ""
+    passage_id: str = ""
+    start: int = 0
+    end: int = 0
 
 
 @dataclass(frozen=True)
@@ -51,7 +73,15 @@ class Note:
     citation: int | None = None
 
 
-Block = Paragraph | Subheading | Quotation | Note
+@dataclass(frozen=True)
+class Table:
+    """Rows of short cells under a header row; cells are labels and citation numbers."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+Block = Paragraph | Subheading | Quotation | KeyPoint | Note | Table
 
 
 @dataclass(frozen=True)
@@ -86,6 +116,8 @@ class BriefDocument:
     sources: tuple[Source, ...]
     missing: tuple[str, ...] = ()
     """Lines naming passages the brief lists but the knowledge base no longer has."""
+    intro: tuple[Block, ...] = ()
+    """What stands under the title: the question and the author's purpose."""
 
 
 # XML 1.0 cannot hold C0 controls other than tab/newline/CR, and no format wants C1 controls,
@@ -98,19 +130,31 @@ def strip_control(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def _group(
-    passages: Sequence[Passage], keys: Callable[[Passage], Sequence[str]]
-) -> dict[str, list[Passage]]:
-    """Passages under each key, keys in order of first appearance (the author's order)."""
-    groups: dict[str, list[Passage]] = {}
-    for p in passages:
-        for key in keys(p):
-            groups.setdefault(key, []).append(p)
-    return groups
+def cite(numbers: Sequence[int]) -> str:
+    """'[1], [4]': citation numbers as every section refers to passages."""
+    return ", ".join(f"[{n}]" for n in sorted(set(numbers)))
 
 
-def _labels(taxonomy: Taxonomy, facet: str, ids: Sequence[str], lang: str) -> str:
-    return ", ".join(taxonomy.label(facet, i, lang) for i in ids)
+def home_of(passage: Passage) -> str:
+    """The one section a passage is quoted in: 'recommendations', 'lessons' or 'context'."""
+    if RECOMMENDATION in passage.tag_ids("evidence"):
+        return "recommendations"
+    return "lessons" if places(passage) else "context"
+
+
+@dataclass(frozen=True)
+class _Cited:
+    """A passage of the brief with its number, item and what it quotes."""
+
+    passage: Passage
+    number: int
+    item: BriefItem
+    spans: tuple[Span, ...]
+
+    def quote(self, lang: str, attribution: bool = True) -> Quotation:
+        p = self.passage
+        who = ", ".join(country_name(c, lang) for c in places(p)) if attribution else ""
+        return Quotation(quotation(p.text, self.spans), self.number, who, p.id, self.spans)
 
 
 def compose(
@@ -120,134 +164,158 @@ def compose(
     lang: str | None = None,
     gaps: Sequence[tuple[str, str]] = (),
 ) -> BriefDocument:
-    """The brief as ordered sections of quotations; passages missing from `passages` are listed."""
+    """The brief as a policy brief; passages missing from `passages` are listed."""
     lang = lang or brief.lang
     t = LABELS.table(lang)
-    present = [passages[i] for i in brief.passage_ids if i in passages]
-    numbers = {p.id: n for n, p in enumerate(present, start=1)}
-
-    def quote(p: Passage, attribution: str = "") -> Quotation:
-        return Quotation(p.text, numbers[p.id], attribution)
-
-    def country_of(p: Passage) -> str:
-        return p.country or t["no_country"]
-
-    sections = [
-        Section(t["purpose"], (Paragraph(brief.purpose.strip() or t["no_purpose"]),)),
-        Section(t["context"], _context(present, quote, country_of, t)),
-        Section(t["problems"], _problems(present, quote, country_of, taxonomy, lang, t)),
-        Section(t["instruments"], _instruments(present, quote, country_of, taxonomy, lang, t)),
-        Section(t["lessons"], _lessons(present, quote, country_of, t)),
-        Section(t["recommendations"], _recommendations(brief, present, numbers, quote, t)),
-        Section(t["evidence"], _evidence(present, quote, country_of, taxonomy, lang, gaps, t)),
-    ]
-    sources = tuple(
-        Source(
-            number=numbers[p.id],
-            passage_id=p.id,
-            title=p.title or p.doc_id,
-            country=p.country,
-            citation=p.source,
-            pages=pages_cited(p, lang),
+    cited = [
+        _Cited(
+            passages[item.passage_id], n, item, quoted_spans(item, passages[item.passage_id].text)
         )
-        for p in present
-    )
+        for n, item in enumerate((i for i in brief.items if i.passage_id in passages), start=1)
+    ]
+    by_id = {c.passage.id: c for c in cited}
+    sections = [
+        Section(t["key_messages"], _key_messages(brief, by_id, lang, t)),
+        Section(t["context"], _context(cited, lang, t)),
+        Section(t["lessons"], _lessons(cited, taxonomy, lang, t)),
+        Section(t["recommendations"], _recommendations(brief, cited, lang, t)),
+        Section(t["evidence"], _evidence(cited, taxonomy, lang, gaps, t)),
+    ]
+    sources = _sources(cited, lang, t)
     missing = tuple(t["missing"].format(id=i) for i in brief.passage_ids if i not in passages)
-    return BriefDocument(brief.title, lang, tuple(sections), t["sources"], sources, missing)
+    return BriefDocument(
+        brief.title, lang, tuple(sections), t["sources"], sources, missing, _intro(brief, t)
+    )
 
 
-QuoteFn = Callable[..., Quotation]
-CountryFn = Callable[[Passage], str]
+def _sources(cited: list[_Cited], lang: str, t: Mapping[str, str]) -> tuple[Source, ...]:
+    """One source per citation number; a document cited before gets its full citation once
+    and is then named by that number, with its own pages."""
+    first: dict[str, int] = {}
+    sources = []
+    for c in cited:
+        p = c.passage
+        seen = first.setdefault(p.doc_id, c.number)
+        citation = p.source if seen == c.number else t["same_source"].format(n=seen)
+        title = p.title or p.doc_id
+        sources.append(
+            Source(
+                number=c.number,
+                passage_id=p.id,
+                title=title,
+                country=", ".join(country_name(x, lang) for x in places(p)),
+                citation=citation,
+                pages=pages_cited(p, lang),
+            )
+        )
+    return tuple(sources)
 
 
-def _context(
-    present: list[Passage], quote: QuoteFn, country_of: CountryFn, t: dict[str, str]
+def _intro(brief: Brief, t: Mapping[str, str]) -> tuple[Block, ...]:
+    blocks: list[Block] = []
+    if brief.question.strip() and fold(brief.question) != fold(brief.title):
+        blocks.append(Paragraph(t["question"].format(question=fold(brief.question))))
+    if brief.purpose.strip():
+        blocks.append(Note(t["purpose"], brief.purpose))
+    return tuple(blocks)
+
+
+def _key_messages(
+    brief: Brief, by_id: Mapping[str, _Cited], lang: str, t: Mapping[str, str]
 ) -> tuple[Block, ...]:
-    if not present:
+    blocks: list[Block] = []
+    for message in brief.key_messages:
+        c = by_id.get(message.passage_id)
+        text = c.passage.text[message.start : message.end] if c else ""
+        if c is None or message.end > len(c.passage.text) or not text.strip():
+            continue  # its passage left the brief or the knowledge base
+        who = ", ".join(country_name(x, lang) for x in places(c.passage))
+        blocks.append(KeyPoint(fold(text), c.number, who, c.passage.id, *_trim(message, text)))
+    return tuple(blocks) or (Paragraph(t["no_key_messages"]),)
+
+
+def _trim(message: KeyMessage, text: str) -> tuple[int, int]:
+    """The message's offsets without white space around the sentence."""
+    start = message.start + len(text) - len(text.lstrip())
+    return start, message.end - len(text) + len(text.rstrip())
+
+
+def _context(cited: list[_Cited], lang: str, t: Mapping[str, str]) -> tuple[Block, ...]:
+    if not cited:
         return (Paragraph(t["empty"]),)
-    countries = list(dict.fromkeys(country_of(p) for p in present))
-    docs = {p.doc_id for p in present}
-    scope = Paragraph(t["scope"].format(n=len(present), d=len(docs), c=", ".join(countries)))
-    untagged = [p for p in present if not p.tag_ids("problem") and not p.tag_ids("instrument")]
-    # Without untagged background passages, each country's first passage sets the scene.
-    chosen = untagged or [group[0] for group in _group(present, lambda p: [p.country]).values()]
-    return (scope, *(quote(p, country_of(p)) for p in chosen[:CONTEXT_MAX]))
+    names = dict.fromkeys(country_name(x, lang) for c in cited for x in places(c.passage))
+    docs = {c.passage.doc_id for c in cited}
+    scope = t["scope"].format(n=len(cited), d=len(docs), c=", ".join(names) or t["no_country"])
+    quotes = [c.quote(lang, attribution=False) for c in cited if home_of(c.passage) == "context"]
+    return (Paragraph(scope), *quotes)
 
 
-def _problems(
-    present: list[Passage],
-    quote: QuoteFn,
-    country_of: CountryFn,
-    taxonomy: Taxonomy,
-    lang: str,
-    t: dict[str, str],
-) -> tuple[Block, ...]:
-    groups = _group(present, lambda p: p.tag_ids("problem"))
-    if not groups:
-        return (Paragraph(t["no_problems"]),)
-    blocks: list[Block] = []
-    for tag_id, group in groups.items():
-        blocks.append(Subheading(taxonomy.label("problem", tag_id, lang)))
-        blocks.extend(quote(p, country_of(p)) for p in group)
-    return tuple(blocks)
-
-
-def _instruments(
-    present: list[Passage],
-    quote: QuoteFn,
-    country_of: CountryFn,
-    taxonomy: Taxonomy,
-    lang: str,
-    t: dict[str, str],
-) -> tuple[Block, ...]:
-    groups = _group(present, lambda p: p.tag_ids("instrument"))
-    if not groups:
-        return (Paragraph(t["no_instruments"]),)
-    blocks: list[Block] = []
-    for tag_id, group in groups.items():
-        blocks.append(Subheading(taxonomy.label("instrument", tag_id, lang)))
-        try:
-            goal = taxonomy.get("instrument", tag_id).goal
-        except KeyError:  # a tag since removed from the taxonomy: show it, without a goal
-            goal = None
-        if goal:
-            blocks.append(Paragraph(t["goal"].format(goal=taxonomy.goal_label(goal, lang))))
-        problems = list(dict.fromkeys(i for p in group for i in p.tag_ids("problem")))
-        outcomes = list(dict.fromkeys(i for p in group for i in p.tag_ids("outcome")))
-        if problems:
-            labels = _labels(taxonomy, "problem", problems, lang)
-            blocks.append(Paragraph(t["addresses"].format(labels=labels)))
-        if outcomes:
-            labels = _labels(taxonomy, "outcome", outcomes, lang)
-            blocks.append(Paragraph(t["outcomes"].format(labels=labels)))
-        blocks.extend(quote(p, country_of(p)) for p in group)
-    return tuple(blocks)
+def _labels(taxonomy: Taxonomy, facet: str, ids: Sequence[str], lang: str) -> str:
+    return ", ".join(taxonomy.label(facet, i, lang) for i in ids)
 
 
 def _lessons(
-    present: list[Passage], quote: QuoteFn, country_of: CountryFn, t: dict[str, str]
+    cited: list[_Cited], taxonomy: Taxonomy, lang: str, t: Mapping[str, str]
 ) -> tuple[Block, ...]:
-    if not present:
-        return (Paragraph(t["empty"]),)
-    blocks: list[Block] = []
-    for country, group in _group(present, lambda p: [country_of(p)]).items():
-        blocks.append(Subheading(country))
-        blocks.extend(quote(p) for p in group)
+    groups: dict[str, list[_Cited]] = {}
+    for c in cited:
+        for place in places(c.passage):
+            groups.setdefault(place, []).append(c)
+    if not groups:
+        return (Paragraph(t["no_lessons"]),)
+
+    def cell(group: list[_Cited], facet: str) -> str:
+        ids = list(dict.fromkeys(i for c in group for i in c.passage.tag_ids(facet)))
+        return _labels(taxonomy, facet, ids, lang) or "—"
+
+    def strength(group: list[_Cited]) -> str:
+        parts = []
+        for tag in EVIDENCE_TAGS:
+            numbers = [c.number for c in group if tag in c.passage.tag_ids("evidence")]
+            if numbers:
+                parts.append(f"{taxonomy.label('evidence', tag, lang)} {cite(numbers)}")
+        return "; ".join(parts) or t["no_evidence_tag"]
+
+    header = tuple(t[k] for k in ("col_country", "col_problems", "col_instruments"))
+    header += (t["col_outcomes"], t["col_evidence"], t["col_sources"])
+    rows = tuple(
+        (
+            country_name(place, lang),
+            cell(group, "problem"),
+            cell(group, "instrument"),
+            cell(group, "outcome"),
+            strength(group),
+            cite([c.number for c in group]),
+        )
+        for place, group in groups.items()
+    )
+    blocks: list[Block] = [Table(header, rows)]
+    # Each passage is quoted under the first country it speaks of; the table lists the rest.
+    quoted: dict[str, list[_Cited]] = {}
+    for c in cited:
+        if home_of(c.passage) == "lessons":
+            quoted.setdefault(places(c.passage)[0], []).append(c)
+    for place, group in quoted.items():
+        blocks.append(Subheading(country_name(place, lang)))
+        blocks.extend(c.quote(lang, attribution=len(places(c.passage)) > 1) for c in group)
     return tuple(blocks)
 
 
 def _recommendations(
-    brief: Brief,
-    present: list[Passage],
-    numbers: dict[str, int],
-    quote: QuoteFn,
-    t: dict[str, str],
+    brief: Brief, cited: list[_Cited], lang: str, t: Mapping[str, str]
 ) -> tuple[Block, ...]:
-    blocks: list[Block] = [
-        quote(p, p.country) for p in present if "recommendation" in p.tag_ids("evidence")
-    ]
+    blocks: list[Block] = []
+    noted = set()
+    for c in cited:
+        if home_of(c.passage) != "recommendations":
+            continue
+        blocks.append(c.quote(lang))
+        if c.item.note.strip():  # the author's note right beside the passage it annotates
+            blocks.append(Note(t["author_note"], c.item.note, c.number))
+            noted.add(c.passage.id)
+    numbers = {c.passage.id: c.number for c in cited}
     for item in brief.items:
-        if not item.note.strip():
+        if not item.note.strip() or item.passage_id in noted:
             continue
         if item.passage_id in numbers:
             blocks.append(Note(t["author_note"], item.note, numbers[item.passage_id]))
@@ -258,33 +326,37 @@ def _recommendations(
 
 
 def _evidence(
-    present: list[Passage],
-    quote: QuoteFn,
-    country_of: CountryFn,
+    cited: list[_Cited],
     taxonomy: Taxonomy,
     lang: str,
     gaps: Sequence[tuple[str, str]],
-    t: dict[str, str],
+    t: Mapping[str, str],
 ) -> tuple[Block, ...]:
-    tally = {tag: sum(tag in p.tag_ids("evidence") for p in present) for tag in EVIDENCE_TAGS}
-    counts = ", ".join(f"{taxonomy.label('evidence', tag, lang)} {n}" for tag, n in tally.items())
-    untagged = sum(not set(p.tag_ids("evidence")) & set(EVIDENCE_TAGS) for p in present)
-    blocks: list[Block] = [Paragraph(t["counts"].format(counts=counts, none=untagged))]
-    for tag in WEAK_EVIDENCE:
-        group = [p for p in present if tag in p.tag_ids("evidence")]
-        if group:
-            blocks.append(Subheading(taxonomy.label("evidence", tag, lang)))
-            blocks.extend(quote(p, country_of(p)) for p in group)
-    blocks.append(Subheading(t["gaps"]))
-    for problem, outcome in gaps:
-        blocks.append(
-            Paragraph(
-                t["gap"].format(
-                    problem=taxonomy.label("problem", problem, lang),
-                    outcome=taxonomy.label("outcome", outcome, lang),
-                )
+    blocks: list[Block] = []
+    for tag in EVIDENCE_TAGS:
+        numbers = [c.number for c in cited if tag in c.passage.tag_ids("evidence")]
+        if numbers:
+            label = taxonomy.label("evidence", tag, lang)
+            blocks.append(Paragraph(t["evidence_line"].format(label=label, refs=cite(numbers))))
+    untagged = [
+        c.number for c in cited if not set(c.passage.tag_ids("evidence")) & {*EVIDENCE_TAGS}
+    ]
+    if untagged:
+        blocks.append(Paragraph(t["untagged_line"].format(refs=cite(untagged))))
+    weak = [c.number for c in cited if set(c.passage.tag_ids("evidence")) & {*WEAK_EVIDENCE}]
+    if weak:
+        blocks.append(Paragraph(t["weak"].format(refs=cite(weak))))
+    if gaps:
+        named = "; ".join(
+            t["gap"].format(
+                problem=taxonomy.label("problem", problem, lang),
+                outcome=taxonomy.label("outcome", outcome, lang),
             )
+            for problem, outcome in gaps[:GAPS_SHOWN]
         )
-    if not gaps:
+        if len(gaps) > GAPS_SHOWN:
+            named += t["more_gaps"].format(n=len(gaps) - GAPS_SHOWN)
+        blocks.append(Paragraph(t["gaps"].format(gaps=named)))
+    else:
         blocks.append(Paragraph(t["no_gaps"]))
     return tuple(blocks)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kb.briefs.brief import Brief, BriefError, add_item, new_brief
-from kb.briefs.labels import LABELS
+from kb.briefs.brief import Brief, BriefError, add_item, new_brief, set_key_messages, set_spans
+from kb.briefs.quotes import choose_key_messages, places, spans_of
 from kb.models import Passage, SearchFilters
 
 if TYPE_CHECKING:  # the knowledge base pulls in the store and encoder: only needed by callers
@@ -22,7 +22,8 @@ def draft_brief(
     filters: SearchFilters | None = None,
     name: str | None = None,
 ) -> Brief:
-    """A brief holding the top `k` body passages of a search for `query` (not saved).
+    """A brief holding the top `k` body passages of a search for `query` (not saved), each
+    quoting the sentences that answer the query, and key messages chosen among them.
 
     Tables of contents, acronym and reference lists and front matter are evidence of nothing:
     they are left out (search ranks them after every body passage, so none is lost).
@@ -32,16 +33,34 @@ def draft_brief(
     query = " ".join(query.split())
     if not query:
         raise BriefError("the query is empty")
-    hits = search(kb, query, k=k, filters=filters)
-    brief = new_brief(
-        name or query[:60],
-        title=query,
-        purpose=LABELS.get("draft_purpose", lang, query=query),
-        lang=lang,
-    )
+    hits = [h for h in search(kb, query, k=k, filters=filters) if h.passage.is_body]
+    brief = new_brief(name or query[:60], title=query, lang=lang, question=query)
     for hit in hits:
-        if hit.passage.is_body:
-            brief = add_item(brief, hit.passage.id)
+        brief = add_item(brief, hit.passage.id, spans=spans_of(hit.highlights) or None)
+    # The best highlight of each passage is where its key message is looked for first.
+    best = {
+        h.passage.id: [(h.highlights[0].start, h.highlights[0].end)] for h in hits if h.highlights
+    }
+    passages = {h.passage.id: h.passage for h in hits}
+    return set_key_messages(brief, choose_key_messages(brief, passages, best))
+
+
+def highlight_items(kb: KnowledgeBase, brief: Brief) -> Brief:
+    """The brief with every item not yet chosen (`spans` None) quoting the sentences that
+    answer its question; unchanged without a question."""
+    todo = [i.passage_id for i in brief.items if i.spans is None]
+    if not todo or not brief.asked:
+        return brief
+    from kb.retrieval.highlights import Highlighter
+
+    found = _existing(kb, todo)
+    marker = Highlighter(
+        brief.asked, kb.embedder.embed_query(brief.asked), kb.embedder.embed_passages
+    )
+    marked = marker.for_passages([(p.id, p.text, p.lang) for p in found.values()])
+    for pid, highlights in marked.items():
+        if highlights:
+            brief = set_spans(brief, pid, spans_of(highlights))
     return brief
 
 
@@ -73,6 +92,6 @@ def brief_gaps(
     outcomes = {t for p in brief_passages for t in p.tag_ids("outcome")}
     if not problems or not outcomes:
         return []
-    countries = sorted({p.country for p in brief_passages if p.country})
+    countries = sorted({c for p in brief_passages for c in places(p)})
     emap = build_map(kb.lexical.rows, "problem", "outcome", taxonomy or load_taxonomy(), countries)
     return [(r, c) for r, c in emap.gaps() if r in problems and c in outcomes]

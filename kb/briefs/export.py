@@ -6,12 +6,13 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.briefs.brief import Brief, slug
+from kb.briefs.brief import Brief, set_key_messages, slug
 from kb.briefs.compose import BriefDocument, compose
 from kb.briefs.draft import brief_gaps, fetch_passages
 from kb.briefs.export_docx import to_docx
 from kb.briefs.export_markdown import to_markdown
 from kb.briefs.export_pdf import to_pdf
+from kb.briefs.quotes import choose_key_messages
 from kb.tags.taxonomy import load_taxonomy
 
 if TYPE_CHECKING:
@@ -26,10 +27,13 @@ FORMATS: dict[str, str] = {
 
 
 def compose_brief(kb: KnowledgeBase, brief: Brief, lang: str) -> BriefDocument:
-    """The brief as sections of cited quotations, headings in `lang`, with its evidence gaps."""
+    """The brief as a policy brief, headings in `lang`, with its evidence gaps; a brief without
+    key messages gets them chosen from its quoted sentences (not saved)."""
     taxonomy = load_taxonomy()
     passages = fetch_passages(kb, brief)
     gaps = brief_gaps(kb, list(passages.values()), taxonomy)
+    if not brief.key_messages:  # a brief from before key messages, or none kept: choose some
+        brief = set_key_messages(brief, choose_key_messages(brief, passages))
     return compose(brief, passages, taxonomy, lang, gaps)
 
 

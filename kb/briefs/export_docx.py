@@ -1,4 +1,9 @@
-"""A composed brief as a Word document: real headings, quote paragraphs, superscript citations."""
+"""A composed brief as a Word document in Word's own styles: Title and Heading 1/2, List
+Bullet key messages, Quote paragraphs, a Table Grid table, superscript citation numbers.
+
+python-docx cannot write footnotes, so citations are superscript numbers that point to the
+numbered sources section at the end, as endnotes would.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +17,18 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from kb.briefs.compose import (
     Block,
     BriefDocument,
+    KeyPoint,
     Note,
     Paragraph,
     Quotation,
     Subheading,
+    Table,
     strip_control,
 )
 
 PROPERTY_MAX = 255
+TABLE_STYLE = "Table Grid"
+TABLE_FONT = Pt(9)
 
 
 def _line(text: str) -> str:
@@ -41,10 +50,18 @@ def _block(document: DocxDocument, block: Block) -> None:
         document.add_heading(_line(block.text), level=2)
     elif isinstance(block, Quotation):
         para = document.add_paragraph(style="Quote")
-        para.add_run(strip_control(block.text.strip()) + " ")
+        para.add_run(_line(block.text) + " ")
         _cite(para, block.citation)
         if block.attribution:
-            para.add_run(f" — {_line(block.attribution)}").italic = False
+            para.add_run(f" — {_line(block.attribution)}")
+    elif isinstance(block, KeyPoint):
+        para = document.add_paragraph(style="List Bullet")
+        para.add_run(f"“{_line(block.text)}” ")
+        _cite(para, block.citation)
+        if block.attribution:
+            para.add_run(f" — {_line(block.attribution)}")
+    elif isinstance(block, Table):
+        _table(document, block)
     elif isinstance(block, Note):
         para = document.add_paragraph()
         para.add_run(_line(block.label)).bold = True
@@ -56,12 +73,25 @@ def _block(document: DocxDocument, block: Block) -> None:
         document.add_paragraph(strip_control(block.text.strip()))
 
 
+def _table(document: DocxDocument, block: Table) -> None:
+    table = document.add_table(rows=1 + len(block.rows), cols=len(block.header))
+    table.style = document.styles[TABLE_STYLE]
+    for r, cells in enumerate((block.header, *block.rows)):
+        for cell, text in zip(table.rows[r].cells, cells, strict=True):
+            run = cell.paragraphs[0].add_run(_line(text))
+            run.font.size = TABLE_FONT
+            run.bold = r == 0
+    document.add_paragraph()
+
+
 def to_docx(doc: BriefDocument, path: Path) -> Path:
     """Write the brief to `path` as DOCX and return the path."""
     document = docx.Document()
     document.core_properties.title = _property(doc.title)
     document.core_properties.language = doc.lang
     document.add_heading(_line(doc.title), level=0)
+    for block in doc.intro:
+        _block(document, block)
     for section in doc.sections:
         document.add_heading(_line(section.heading), level=1)
         for block in section.blocks:

@@ -7,10 +7,12 @@ import re
 from kb.briefs.compose import (
     Block,
     BriefDocument,
+    KeyPoint,
     Note,
     Paragraph,
     Quotation,
     Subheading,
+    Table,
     strip_control,
 )
 
@@ -44,8 +46,21 @@ def escape_line(text: str, in_list: bool = False) -> str:
 def _quote(block: Quotation) -> str:
     body = escape(block.text.strip()) + f" [{block.citation}]"
     if block.attribution:
-        body += f"\n\n— {escape_line(block.attribution)}"
+        body += f" — {escape_line(block.attribution)}"
     return "\n".join(f"> {line}".rstrip() for line in body.split("\n"))
+
+
+def _key_point(block: KeyPoint) -> str:
+    who = f" — {escape_line(block.attribution)}" if block.attribution else ""
+    return f"- “{escape_line(block.text)}” [{block.citation}]{who}"
+
+
+def _table(block: Table) -> str:
+    def row(cells: tuple[str, ...]) -> str:
+        return "| " + " | ".join(escape_line(c) for c in cells) + " |"
+
+    rule = "| " + " | ".join("---" for _ in block.header) + " |"
+    return "\n".join([row(block.header), rule, *(row(r) for r in block.rows)])
 
 
 def _block(block: Block) -> str:
@@ -53,6 +68,8 @@ def _block(block: Block) -> str:
         return f"### {escape_line(block.text)}"
     if isinstance(block, Quotation):
         return _quote(block)
+    if isinstance(block, Table):
+        return _table(block)
     if isinstance(block, Note):
         cite = f" [{block.citation}]" if block.citation is not None else ""
         return f"**{escape_line(block.label)}**{cite}: {escape(block.text.strip())}"
@@ -60,12 +77,29 @@ def _block(block: Block) -> str:
     return escape(block.text.strip())
 
 
+def _blocks(blocks: tuple[Block, ...]) -> list[str]:
+    """Markdown of each block; consecutive key messages form one list."""
+    parts: list[str] = []
+    points: list[str] = []
+    for block in blocks:
+        if isinstance(block, KeyPoint):
+            points.append(_key_point(block))
+            continue
+        if points:
+            parts.append("\n".join(points))
+            points = []
+        parts.append(_block(block))
+    if points:
+        parts.append("\n".join(points))
+    return parts
+
+
 def to_markdown(doc: BriefDocument) -> str:
     """The brief as a Markdown document."""
-    parts = [f"# {escape_line(doc.title)}"]
+    parts = [f"# {escape_line(doc.title)}", *_blocks(doc.intro)]
     for section in doc.sections:
         parts.append(f"## {escape_line(section.heading)}")
-        parts.extend(_block(b) for b in section.blocks)
+        parts.extend(_blocks(section.blocks))
     parts.append(f"## {escape_line(doc.sources_heading)}")
     parts.extend(f"{s.number}. {escape_line(s.line(), in_list=True)}" for s in doc.sources)
     parts.extend(escape(line) for line in doc.missing)
