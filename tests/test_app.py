@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,15 +27,20 @@ from streamlit.testing.v1 import AppTest
 
 from clusterkb.app.evidence_chart import heatmap, selected_cell
 from clusterkb.app.i18n import EN, ES
+from clusterkb.app.text import md_line
 from ingest.pipeline import ingest_paths
 from ingest.uploads import UploadRejected, save_upload, stored_name
-from kb.briefs.brief import list_briefs
+from kb.briefs.brief import Brief
+from kb.briefs.compose import Quotation
 from kb.briefs.export import compose_brief, export_bytes
+from kb.briefs.store import list_briefs, load_brief
 from kb.config import Settings
 from kb.retrieval.evidence_map import build_map
+from kb.retrieval.translations import passage_keys
 from kb.storage.knowledge import KnowledgeBase, open_kb
 from kb.tags.tagger import default_tagger
 from kb.tags.taxonomy import load_taxonomy
+from tests.helpers.jobs import stand_in_worker
 
 pytestmark = pytest.mark.slow
 
@@ -55,6 +61,7 @@ language: es
 La zanahoria cuántica <script>alert('body')</script> y <img src=x onerror=alert('body')>
 muestran una falta de coordinación entre las instituciones públicas. **negrita** y
 [enlace](javascript:alert('link')) no deben formatearse.
+La fórmula $x^2$, el :red[rojo], el :smile: y el :material/home: quedan como se escribieron.
 """
 RAW_HTML = re.compile(r"(?<!\\)<\s*(script|img)", re.IGNORECASE)
 
@@ -104,11 +111,18 @@ SMALL_DOCS = {
 def home(corpus_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> Iterator[KnowledgeBase]:
     monkeypatch.setenv("CLUSTERKB_HOME", str(corpus_kb.settings.home))
     monkeypatch.setenv("CLUSTERKB_CORPUS_DIR", str(REPO / "corpus"))
+    # Briefs are saved as they are edited and reopened in new sessions: start each test clean.
+    shutil.rmtree(corpus_kb.settings.briefs_dir, ignore_errors=True)
     yield corpus_kb
 
 
 def new_app() -> AppTest:
     return AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+
+
+def open_brief(at: AppTest) -> Brief:
+    """The brief open in the session `at`, as saved."""
+    return load_brief(str(at.session_state["brief_open_id"]), Settings().briefs_dir)
 
 
 def on_page(at: AppTest, page: str) -> AppTest:
@@ -257,14 +271,15 @@ def test_two_sessions_do_not_share_brief_or_filters(home: KnowledgeBase) -> None
     first = search(new_app(), "coordinación en Chile")
     first.multiselect(key="search_countries").set_value(["Chile"]).run()
     first.button(key=f"search_add_{hit_ids(first)[0]}").click().run()
-    assert len(first.session_state["brief"].items) == 1
+    assert len(open_brief(first).items) == 1
 
     second = new_app()
     assert second.multiselect(key="search_countries").value == []
     assert second.text_input(key="search_query").value == ""
     on_page(second, "brief")
-    assert [i.value for i in second.info] == [ES["brief_empty"]]
-    assert len(first.session_state["brief"].items) == 1
+    # The same user's saved brief opens again in a new session (a reload, a new tab).
+    assert len(open_brief(second).items) == 1
+    assert len(open_brief(first).items) == 1
 
 
 def test_brief_collects_orders_notes_and_exports_the_quotation(home: KnowledgeBase) -> None:
@@ -276,19 +291,29 @@ def test_brief_collects_orders_notes_and_exports_the_quotation(home: KnowledgeBa
 
     on_page(at, "brief")
     at.button(key=f"brief_down_{first}").click().run()
-    assert at.session_state["brief"].passage_ids == [second, first]
+    assert open_brief(at).passage_ids == [second, first]
     at.text_input(key=f"brief_note_{first}").input("Revisar con el consejo").run()
     at.text_input(key="brief_title_input").input("Coordinación en Chile").run()
 
-    quotation = plain_fragment(home.store.get([first])[0].text)
-    preview = at.code[0].value
+    brief = open_brief(at)
+    doc = compose_brief(home, brief, "es")
+    # The passage is quoted once, trimmed to its chosen sentences: look for that quotation.
+    quoted = [
+        b
+        for section in doc.sections
+        for b in section.blocks
+        if isinstance(b, Quotation) and b.passage_id == first
+    ]
+    assert len(quoted) == 1
+    quotation = plain_fragment(quoted[0].text)
+    # The preview is the formatted brief (no Markdown source), its text escaped.
+    preview = " ".join(m.value.replace("\\", "") for m in at.markdown)
     assert quotation in " ".join(preview.split())
-    assert "Revisar con el consejo" in preview and "# Coordinación en Chile" in preview
+    assert "Revisar con el consejo" in preview and "## Coordinación en Chile" in preview
+    assert not at.code
     labels = [d.label for d in at.download_button]
     assert labels == [ES["download_md"], ES["download_docx"], ES["download_pdf"]]
 
-    brief = at.session_state["brief"]
-    doc = compose_brief(home, brief, "es")
     markdown = export_bytes(doc, "md").decode("utf-8")
     assert quotation in " ".join(markdown.split())
     docx = export_bytes(doc, "docx")
@@ -301,7 +326,7 @@ def test_brief_collects_orders_notes_and_exports_the_quotation(home: KnowledgeBa
     assert quotation[:25] in " ".join(pdf_text.split())
 
     at.button(key=f"brief_remove_{second}").click().run()
-    assert at.session_state["brief"].passage_ids == [first]
+    assert open_brief(at).passage_ids == [first]
 
 
 def test_brief_is_saved_and_reopened_from_the_data_folder(home: KnowledgeBase) -> None:
@@ -310,15 +335,17 @@ def test_brief_is_saved_and_reopened_from_the_data_folder(home: KnowledgeBase) -
     at.button(key=f"search_add_{pid}").click().run()
     on_page(at, "brief")
     at.text_input(key="brief_name_input").input("chile-coordinacion").run()
-    at.button(key="brief_save").click().run()
-    assert [b.name for b in list_briefs(home.settings.briefs_dir)] == ["chile-coordinacion"]
-    assert any("chile-coordinacion" in s.value for s in at.success)
+    # Saved as it is edited: no save button to forget.
+    saved = list_briefs(home.settings.briefs_dir)
+    assert [b.name for b in saved] == ["chile-coordinacion"]
+    brief_id = str(at.session_state["brief_open_id"])
 
-    at.button(key="brief_new").click().run()
-    assert at.session_state["brief"].items == []
-    at.selectbox(key="brief_open_choice").set_value("chile-coordinacion").run()
-    at.button(key="brief_open").click().run()
-    assert at.session_state["brief"].passage_ids == [pid]
+    at.button(key="brief_picker_new").click().run()
+    at.text_input(key="brief_title_input").input("Otro informe").run()
+    assert open_brief(at).items == []
+    assert len(list_briefs(home.settings.briefs_dir)) == 2  # the first one is still there
+    at.selectbox(key="brief_pick").set_value(brief_id).run()
+    assert open_brief(at).passage_ids == [pid]
     assert at.text_input(key="brief_name_input").value == "chile-coordinacion"
 
 
@@ -404,9 +431,18 @@ def test_learning_path_and_quiz_scores_answers(home: KnowledgeBase) -> None:
     assert at.metric[0].value == "1 / 1"
     assert hit_ids(at, "quiz_0") == [quiz.questions[0].passage.id]
 
+    # The option chosen stays in view, marked as the answer given.
+    chosen = md_line(quiz.questions[0].options[right])
+    assert any(f"**{chosen}** — {ES['quiz_your_answer']}" in m.value for m in at.markdown)
+
     wrong = (quiz.questions[1].answer + 1) % len(quiz.questions[1].options)
-    [r for r in at.radio if r.key and r.key.startswith("quiz_")][1].set_value(wrong).run()
+    # Answered questions no longer offer their options: the next radio is question 2's.
+    [r for r in at.radio if r.key and r.key.startswith("quiz_")][0].set_value(wrong).run()
     assert any(e.value.startswith("Incorrecto") for e in at.error)
+    shown = " ".join(m.value for m in at.markdown)
+    assert f"**{md_line(quiz.questions[1].options[wrong])}** — {ES['quiz_your_answer']}" in shown
+    right_one = md_line(quiz.questions[1].options[quiz.questions[1].answer])
+    assert f"{right_one} — {ES['quiz_right_option']}" in shown
     assert at.metric[0].value == "1 / 2"
 
     at.number_input(key="quiz_seed").set_value(7).run()
@@ -426,27 +462,36 @@ def test_library_lists_documents_with_metadata(home: KnowledgeBase) -> None:
     assert [s.value for s in at.success] == [ES["index_in_step"]]
 
 
-def test_upload_is_stored_by_content_hash_and_ingested(home: KnowledgeBase) -> None:
+def test_upload_is_queued_ingested_by_the_worker_and_kept_in_history(
+    home: KnowledgeBase,
+) -> None:
     at = on_page(new_app(), "library")
     good = "# Informe de prueba\n\nLas compras coordinadas de los proveedores del clúster de uva.\n"
-    at.file_uploader(key="library_uploads").set_value(
-        [
-            ("Informe <b>uva</b>.md", good.encode(), "text/markdown"),
-            ("falso.pdf", b"esto no es un PDF", "application/pdf"),
-        ]
-    ).run()
-    at.button(key="library_ingest").click().run(timeout=TIMEOUT)
-    assert not at.exception, at.exception
+    # Uploads are queued as jobs; the test runs the queue where the worker would.
+    with stand_in_worker(home.settings.home) as run_jobs:
+        at.file_uploader(key="library_uploads").set_value(
+            [
+                ("Informe <b>uva</b>.md", good.encode(), "text/markdown"),
+                ("falso.pdf", b"esto no es un PDF", "application/pdf"),
+            ]
+        ).run()
+        at.button(key="library_ingest").click().run(timeout=TIMEOUT)
+        assert not at.exception, at.exception
+        assert ES["job_queued"] in [i.value for i in at.info]
+        assert run_jobs() == 1
+    at = on_page(new_app(), "library")
     results = at.dataframe[-1].value
     rows = dict(zip(results[ES["col_file"]], results[ES["col_result"]], strict=True))
     assert rows == {"Informe <b>uva</b>.md": "añadido", "falso.pdf": "error"}
     reason = results[results[ES["col_file"]] == "falso.pdf"][ES["col_reason"]].iloc[0]
     assert "not a PDF" in reason
 
+    # The refused file is not kept; the good one is stored under its content hash.
+    assert not list(home.settings.uploads_dir.glob("*.pdf"))
     stored = sorted(p.name for p in home.settings.uploads_dir.glob("*.md"))
     assert stored == [stored_name("Informe <b>uva</b>.md", good.encode())]
     assert re.fullmatch(r"informe_b_uva_b-[0-9a-f]{12}\.md", stored[0])
-    assert search(new_app(), "compras coordinadas uva") and any(
+    assert any(
         i.startswith("informe_b_uva_b") for i in hit_ids(search(new_app(), "uva proveedores"))
     )
 
@@ -480,3 +525,51 @@ def test_a_passage_is_opened_and_its_tags_corrected(home: KnowledgeBase) -> None
 
     at.text_input(key="library_passage_id").input("no-such-passage").run()
     assert at.error and "no-such-passage" in at.error[0].value
+
+
+# --- report text as written, translations once -------------------------------------------
+
+
+def test_streamlit_markup_in_report_text_is_shown_as_written(home: KnowledgeBase) -> None:
+    at = search(new_app(), "zanahoria cuántica")
+    bodies = " ".join(m.value for m in at.markdown)
+    # `$` would open a formula and `:red[` colour the text: both reach Streamlit escaped.
+    assert r"\$x^2\$" in bodies
+    assert r"\:red\[rojo\]" in bodies
+    # Emoji and icon names are looked up after parsing: their `:name:` shape is broken.
+    assert ":smile:" not in bodies.replace("\\", "")
+    assert ":material/home:" not in bodies.replace("\\", "")
+    assert "smile" in bodies and "material/home" in bodies
+
+
+def test_a_passage_and_its_translation_take_one_result(home: KnowledgeBase) -> None:
+    keys = passage_keys(home.manifest.docs)
+    at = search(new_app(), "coordinación entre agencias públicas y empresas en Chile")
+    ids = hit_ids(at)
+    assert len(ids) >= 4
+    shared = [keys[pid] for pid in ids if pid in keys]
+    assert shared, "no hit from a translated report"
+    assert len(shared) == len(set(shared)), "a passage and its translation both shown"
+
+
+def test_the_map_counts_translations_once_and_filters_by_language(home: KnowledgeBase) -> None:
+    at = on_page(new_app(), "evidence_map")
+    at.selectbox(key="map_rows").set_value("problem").run()
+    at.selectbox(key="map_cols").set_value("country").run()
+    keys = passage_keys(home.manifest.docs)
+    both = build_map(home.lexical.rows, "problem", "country", load_taxonomy())
+    once = build_map(home.lexical.rows, "problem", "country", load_taxonomy(), same=keys)
+    # Chile's report is in Spanish and English: counted once, it weighs half as much.
+    assert sum(once.count(r, "Chile") for r in once.rows) < sum(
+        both.count(r, "Chile") for r in both.rows
+    )
+    for ids in once.cells.values():
+        assert len({keys.get(pid, pid) for pid in ids}) == len(ids)
+
+    at.multiselect(key="map_langs").set_value(["en"]).run()
+    assert not at.exception
+    row, col = next((r, c) for (r, c), ids in once.cells.items() if ids and c == "Chile")
+    at.selectbox(key="map_row").set_value(row).run()
+    at.selectbox(key="map_col").set_value(col).run()
+    langs = {p.lang for p in home.passages(hit_ids(at, "map"))}
+    assert langs == {"en"}

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -120,11 +121,22 @@ def fragment(text: str, size: int = 50) -> str:
     return " ".join(match.group(0).split())[:size].strip()
 
 
+def leaves_machine(url: str) -> bool:
+    """Whether a request goes to another machine (data: and blob: URLs stay in the page)."""
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("http", "https", "ws", "wss"):
+        return False
+    return parsed.hostname not in ("127.0.0.1", "localhost", "::1")
+
+
 def test_search_add_to_brief_download_and_switch_language(
     app_url: str, built_kb: KnowledgeBase
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
+    # A first page waits for the model to load; on a busy machine that is more than the 5 s
+    # an assertion waits by default.
+    expect.set_options(timeout=WAIT_MS)
     if ARTIFACTS.exists():
         shutil.rmtree(ARTIFACTS)
     ARTIFACTS.mkdir()
@@ -135,6 +147,9 @@ def test_search_add_to_brief_download_and_switch_language(
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
             page.set_default_timeout(WAIT_MS)
+            # Every request the pages make, to check that none leaves the machine.
+            requested: list[str] = []
+            page.on("request", lambda request: requested.append(request.url))
             page.goto(app_url)
             expect(page.get_by_role("heading", name="Buscar lecciones")).to_be_visible()
 
@@ -194,5 +209,9 @@ def test_search_add_to_brief_download_and_switch_language(
             expect(page.get_by_role("link", name="Evidence map")).to_be_visible()
             expect(page.get_by_text("Problem", exact=True).first).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "search-en.png"))
+
+            assert requested, "no request was recorded"
+            outbound = sorted({url for url in requested if leaves_machine(url)})
+            assert not outbound, f"requests that left the machine: {outbound}"
         finally:
             browser.close()

@@ -11,6 +11,9 @@ from clusterkb.app.i18n import LANG_KEY, LANGS, t
 from clusterkb.app.jobs_panel import render as jobs_panel
 
 VIEWS = Path(__file__).resolve().with_name("views")
+# A file shipped with the app: a Material icon as page icon makes the browser fetch it from an
+# external font server on every page load.
+FAVICON = Path(__file__).resolve().with_name("favicon.svg")
 # (view script, title key, icon, action the page needs); the script's name is the page's URL
 # path (e.g. /brief). A page the signed-in role may not use is not registered at all, so its
 # URL runs nothing.
@@ -30,7 +33,7 @@ def denied() -> None:
 
 def run() -> None:
     """Lay out the shell and run the page the URL names."""
-    st.set_page_config(page_title="ClusterKB", page_icon=":material/hub:", layout="wide")
+    st.set_page_config(page_title="ClusterKB", page_icon=str(FAVICON), layout="wide")
     st.sidebar.segmented_control(
         t("language_switch"),
         LANGS,

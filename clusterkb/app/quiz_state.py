@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from clusterkb.app.text import md_line
 from kb.learning.questions import quiz_from_kb
 from kb.learning.quiz import Question, QuizScore, score
 from kb.storage.knowledge import KnowledgeBase
@@ -54,3 +55,19 @@ def answer(index: int, widget_key: str) -> None:
     if state is None or not isinstance(choice, int) or state.answers[index] is not None:
         return
     state.answers[index] = choice
+
+
+def answered_options(question: Question, given: int, yours: str, right: str) -> str:
+    """The options of an answered question as a Markdown list: the one chosen marked and in
+    bold with `yours`, the right one (when another was chosen) followed by `right`."""
+    lines = []
+    for index, option in enumerate(question.options):
+        text = md_line(option)
+        if index == given:
+            text = f":material/radio_button_checked: **{text}** — {md_line(yours)}"
+        else:
+            text = f":material/radio_button_unchecked: {text}"
+        if index == question.answer and index != given:
+            text += f" — {md_line(right)}"
+        lines.append(f"- {text}")
+    return "\n".join(lines)

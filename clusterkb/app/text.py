@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from kb.briefs.export_markdown import escape
 from kb.citations import source_line
 from kb.models import Passage
 
+# Streamlit's own Markdown on top of CommonMark: `$…$` is a formula, `:name:` an emoji or a
+# `:material/…:` icon, `:red[…]` coloured text. A backslash keeps `$` and `:` literal for the
+# parser, but emoji and icon names are looked up in the text after parsing, so a word joiner
+# (U+2060, invisible and zero-width) after the opening colon breaks the `:name:` shape.
+_STREAMLIT_SPECIAL = re.compile(r"([$:])")
+# Names without digits only: passage ids (`doc:f6c02660:0001`) keep no invisible character.
+_SHORTCODE = re.compile(r":(?=[^\W\d]*[^\W\d_][^\W\d]*(?:/[^\W\d]+)?:)")
+WORD_JOINER = "\u2060"
+
 
 def md(text: str) -> str:
-    """`text` with every Markdown (and HTML) character backslash-escaped: it renders as typed."""
-    return escape(text)
+    """`text` with every Markdown, HTML and Streamlit markup character escaped: it renders
+    exactly as typed."""
+    broken = _SHORTCODE.sub(":" + WORD_JOINER, text)
+    return _STREAMLIT_SPECIAL.sub(r"\\\1", escape(broken))
 
 
 def md_line(text: str) -> str:
     """One line of escaped text (labels, headings): newlines folded into spaces."""
-    return escape(" ".join(text.split()))
+    return md(" ".join(text.split()))
 
 
 def quote(text: str) -> str:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from kb.retrieval.highlights import Highlight
 
 BADGE_COLOURS = {"problem": "red", "instrument": "blue", "outcome": "green", "evidence": "orange"}
-ORIGINS = ("rule", "similarity", "human")
+ORIGINS = ("rule", "similarity", "human", "learned")
 """Tag origins the interface has a word for (`origin_<origin>`)."""
 
 
@@ -69,6 +69,24 @@ def render_tags(passage: Passage, taxonomy: Taxonomy) -> None:
                 f"**{md_line(facet)} · {md_line(tag_label(taxonomy, tag))}** — "
                 f"_{md_line(origin)}_: {md_line(tag.reason)}"
             )
+            if tag.origin == "learned":
+                sentence = _trigger(passage.text, tag.facet, tag.tag_id)
+                if sentence:
+                    st.caption(md(t("why_learned_sentence", sentence=sentence)))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _trigger(text: str, facet: str, tag_id: str) -> str:
+    """The sentence that weighs most for a learned tag (a few sentence vectors, on demand)."""
+    from kb.tags.tagger import tagger_for, trigger_sentence
+
+    settings = current_settings()
+    kb = get_kb(settings)
+    tagger = tagger_for(settings, kb.embedder)
+    if tagger.model is None:
+        return ""
+    found = trigger_sentence(tagger.model, kb.embedder, text, facet, tag_id)
+    return found[0] if found else ""
 
 
 def render_passage(
@@ -131,6 +149,7 @@ def tag_multiselect(facet: str, key: str) -> list[str]:
         key=key,
         persist_state="session",
         placeholder=t("any"),
+        select_all=False,  # its "Select all" is English-only
     )
 
 
@@ -143,4 +162,5 @@ def lang_multiselect(kb: KnowledgeBase, key: str) -> list[str]:
         key=key,
         persist_state="session",
         placeholder=t("any"),
+        select_all=False,  # its "Select all" is English-only
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from kb.retrieval.translations import once_each
 from kb.storage.keyword_rows import LexicalRow
 from kb.tags.taxonomy import Taxonomy
 
@@ -51,15 +52,26 @@ def build_map(
     cols_dim: str,
     taxonomy: Taxonomy,
     countries: Sequence[str] = (),
+    langs: Sequence[str] = (),
+    same: Mapping[str, str] | None = None,
 ) -> EvidenceMap:
-    """Cross `rows_dim` with `cols_dim` over passages (optionally only from `countries`)."""
+    """Cross `rows_dim` with `cols_dim` over passages (optionally only from `countries`, only
+    in `langs`). `same` maps passage ids to the key they share with their translations
+    (`kb.retrieval.translations.passage_keys`): a cell counts a passage and its translation
+    once."""
     for dim in (rows_dim, cols_dim):
         if dim not in DIMENSIONS:
             raise ValueError(f"unknown dimension {dim!r}; choose from {', '.join(DIMENSIONS)}")
     if rows_dim == cols_dim:
         raise ValueError("rows and columns must be different dimensions")
     # Tables of contents, acronym and reference lists are evidence of nothing.
-    chosen = [r for r in rows if r.is_body and (not countries or set(r.countries) & set(countries))]
+    chosen = [
+        r
+        for r in rows
+        if r.is_body
+        and (not countries or set(r.countries) & set(countries))
+        and (not langs or r.lang in langs)
+    ]
 
     def axis(dim: str) -> tuple[str, ...]:
         if dim == "country":
@@ -79,5 +91,5 @@ def build_map(
         cols_dim,
         row_values,
         col_values,
-        {key: tuple(sorted(ids)) for key, ids in cells.items()},
+        {key: tuple(once_each(sorted(ids), same or {})) for key, ids in cells.items()},
     )

@@ -15,6 +15,7 @@ from kb.models import BODY, Hit, SearchFilters
 from kb.retrieval.expansion import expand_query
 from kb.retrieval.fusion import reciprocal_rank_fusion
 from kb.retrieval.highlights import Highlighter
+from kb.retrieval.translations import once_each, passage_keys
 from kb.storage.knowledge import KnowledgeBase
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -56,7 +57,10 @@ def search(
         fused = reciprocal_rank_fusion(rankings, k=kb.settings.rrf_k, weights=weights)
     else:
         fused = [(pid, scores[mode][pid]) for pid in rankings[mode]]
-    top = body_first(fused, kb)[:k]
+    # A passage and its translation are one result: the better ranked of the two stays.
+    keys = passage_keys(kb.manifest.docs)
+    kept = set(once_each([pid for pid, _ in fused], keys))
+    top = body_first([(pid, s) for pid, s in fused if pid in kept], kb)[:k]
 
     passages = {p.id: p for p in kb.store.get([pid for pid, _ in top])}
     hits: list[Hit] = []

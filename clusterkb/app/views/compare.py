@@ -37,6 +37,8 @@ chosen = st.multiselect(
     format_func=country_label,
     key="compare_countries",
     persist_state="session",
+    placeholder=t("choose"),
+    select_all=False,  # its "Select all" is English-only
 )
 
 langs = lang_multiselect(kb, "compare_langs")

@@ -5,8 +5,9 @@ import streamlit as st
 from clusterkb.app.evidence_chart import heatmap, selected_cell
 from clusterkb.app.i18n import lang, t
 from clusterkb.app.resources import get_taxonomy
-from clusterkb.app.widgets import country_label, open_kb_or_stop, render_passage
+from clusterkb.app.widgets import country_label, lang_multiselect, open_kb_or_stop, render_passage
 from kb.retrieval.evidence_map import build_map
+from kb.retrieval.translations import passage_keys
 
 ROW_DIMS = ("problem", "instrument", "country")
 COL_DIMS = ("outcome", "instrument", "country", "evidence")
@@ -37,7 +38,7 @@ if not rows:
     st.info(t("kb_empty"))
     st.stop()
 
-left, middle, right = st.columns(3)
+left, middle, right, langs_holder = st.columns(4)
 with left:
     rows_dim = st.selectbox(
         t("map_rows"), ROW_DIMS, format_func=dim_label, key="map_rows", persist_state="session"
@@ -57,9 +58,16 @@ with right:
         key="map_countries",
         persist_state="session",
         placeholder=t("any"),
+        select_all=False,  # its "Select all" is English-only
     )
 
-emap = build_map(rows, rows_dim, cols_dim, taxonomy, countries)
+with langs_holder:
+    langs = lang_multiselect(kb, "map_langs")
+
+# A passage and its translation count once.
+emap = build_map(
+    rows, rows_dim, cols_dim, taxonomy, countries, langs, passage_keys(kb.manifest.docs)
+)
 figure = heatmap(
     emap,
     lambda r: value_label(rows_dim, r),
@@ -67,7 +75,7 @@ figure = heatmap(
     t("map_hover"),
     t("map_hover_gap"),
 )
-chart_key = f"map_chart_{rows_dim}_{cols_dim}_{'|'.join(countries)}"
+chart_key = f"map_chart_{rows_dim}_{cols_dim}_{'|'.join(countries)}_{'|'.join(langs)}"
 st.plotly_chart(
     figure,
     key=chart_key,

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from clusterkb.app.i18n import lang, t
-from clusterkb.app.quiz_state import answer, needs_new, quiz, start_quiz
+from clusterkb.app.quiz_state import answer, answered_options, needs_new, quiz, start_quiz
 from clusterkb.app.state import memo
 from clusterkb.app.text import md, md_line
 from clusterkb.app.widgets import open_kb_or_stop, render_passage
@@ -54,19 +54,23 @@ with quiz_tab:
             st.markdown(f"**{index + 1}.** {md(question.stem)}")
             given = state.answers[index]
             key = f"quiz_{state.token}_{index}"
-            st.radio(
-                t("quiz_choose"),
-                range(len(question.options)),
-                index=given,
-                format_func=lambda i, q=question: md_line(q.options[i]),
-                key=key,
-                on_change=answer,
-                args=(index, key),
-                disabled=given is not None,
-                label_visibility="collapsed",
-            )
             if given is None:
+                st.radio(
+                    t("quiz_choose"),
+                    range(len(question.options)),
+                    index=None,
+                    format_func=lambda i, q=question: md_line(q.options[i]),
+                    key=key,
+                    on_change=answer,
+                    args=(index, key),
+                    label_visibility="collapsed",
+                )
                 continue
+            # Answered: the options as a list, the one chosen marked (a disabled radio shows
+            # its choice too faintly to read).
+            st.markdown(
+                answered_options(question, given, t("quiz_your_answer"), t("quiz_right_option"))
+            )
             if given == question.answer:
                 st.success(t("quiz_right"), icon=":material/check_circle:")
             else:

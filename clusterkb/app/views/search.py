@@ -30,6 +30,7 @@ with st.expander(t("filters"), expanded=True):
         key="search_countries",
         persist_state="session",
         placeholder=t("any"),
+        select_all=False,  # its "Select all" is English-only
     )
     with middle:
         langs = lang_multiselect(kb, "search_langs")
