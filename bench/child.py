@@ -12,7 +12,7 @@ from bench.measure import emit
 
 def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
     from bench.background_ingest import background_ingest_task
-    from bench.bm25_bench import bm25_task
+    from bench.bm25_bench import bm25_task, keyword_add_task
     from bench.encoders import encode_task, quality_task
     from bench.ingest_bench import (
         ingest_into_task,
@@ -34,6 +34,7 @@ def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         "search": search_task,
         "hnsw": hnsw_task,
         "bm25": bm25_task,
+        "keyword_add": keyword_add_task,
         "idle": idle_task,
         "background_ingest": background_ingest_task,
     }

@@ -7,6 +7,8 @@ from typing import Any
 
 from bench.background_ingest import render as background_section
 from bench.background_ingest import target_row as background_target
+from bench.bm25_bench import section as keyword_section
+from bench.bm25_bench import target_row as keyword_target
 from bench.encoders import render_quality
 from bench.synthetic import DOC_SIZE, MIX, REPLACE_P, SIGMA, SWAP_P
 
@@ -64,7 +66,7 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
         rss = into["peak_rss_mb"]
         label = f"ingest process peak RSS ≤ 1 GB at {_size_name(into['size'])} (one report added)"
         out.append((label, f"{rss:.0f} MiB", rss <= 1024))
-    return out + background_target(r)
+    return out + background_target(r) + keyword_target(r)
 
 
 def pipeline_ratio(r: dict[str, Any]) -> float:
@@ -85,6 +87,7 @@ def render(r: dict[str, Any]) -> str:
     lines += background_section(r)
     lines += _server(r)
     lines += _bm25(r)
+    lines += keyword_section(r)
     lines += _memory(r)
     lines += _extrapolation(r)
     lines += _method(r)

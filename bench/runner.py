@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.bm25_bench import keyword_sizes
 from bench.encoders import BACKENDS, VARIANTS, thread_env
 from bench.machine import describe_machine, load_average
 from bench.measure import REPO, run_child
@@ -206,6 +207,14 @@ def run(opts: Options, log: Callable[[str], None]) -> dict[str, Any]:
         )
         for s in bm25_sizes
     ]
+
+    out["keyword"] = []
+    for size in keyword_sizes(opts.sizes if opts.quick else None):
+        log(f"keyword index: adds to {size} passages against a full rebuild")
+        home = work / f"keyword-{size}"
+        args = {"size": size, "seed": SEED, "home": str(home), "queries": queries}
+        out["keyword"].append(run_child("keyword_add", args, timeout=3600))
+        shutil.rmtree(home, ignore_errors=True)
 
     if opts.server:
         for size in opts.sizes:

@@ -21,6 +21,7 @@ from kb.retrieval.search import search
 from kb.storage.check import check
 from kb.storage.keyword_index import HEAD_FILE, LexicalIndex
 from kb.storage.keyword_rows import LexicalRow, TokenTable, passage_tokens, tokenised, write_rows
+from kb.storage.keyword_scoring import best_positions
 from kb.storage.knowledge import KnowledgeBase
 from kb.textnorm import query_stems
 from tests.helpers.reports import MARKERS, write_report
@@ -239,9 +240,12 @@ def test_an_index_of_the_earlier_format_is_read_then_converted(tmp_path: Path) -
     for query in QUERIES:
         assert by_id(loaded, query) == by_id(rebuilt, query)
     asked: list[str] = []
-    converted = LexicalIndex.updated(
-        path, [p.id for p in passages], lambda ids: asked.extend(ids) or []
-    )
+
+    def fetch(ids: list[str]) -> list[Passage]:
+        asked.extend(ids)
+        return []
+
+    converted = LexicalIndex.updated(path, [p.id for p in passages], fetch)
     assert asked == []  # its saved stems were enough
     converted.save(path)
     assert not (path / "rows.json").exists() and not (path / "tokens.npz").exists()
@@ -309,3 +313,43 @@ def test_a_store_with_an_earlier_keyword_index_searches_and_the_next_ingest_conv
     assert [h.passage.id for h in search(again, MARKERS["c"], k=5, mode="lexical")] == [
         h.passage.id for h in found
     ]
+
+
+def test_an_index_saved_before_sorted_ids_existed_updates_as_a_rebuild(tmp_path: Path) -> None:
+    """Segments written without their sorted ids still take adds and removals (ids with
+    accents, given unsorted and repeated), and the next save gives them their sorted ids."""
+    path = tmp_path / "bm25"
+    first = corpus(120, seed=5) + corpus(10, seed=6, prefix="año-ñandú")
+    LexicalIndex.build(first).save(path)
+    for keys_file in path.glob("seg-*/*.npy"):
+        if keys_file.name in ("keys.npy", "order.npy"):
+            keys_file.unlink()
+    later = [p for p in first if not p.id.startswith("d2")] + corpus(7, seed=7, prefix="açaí")
+    known = {p.id: p for p in later}
+    wanted = [p.id for p in reversed(later)] + [later[0].id, later[-1].id]
+    updated = LexicalIndex.updated(path, wanted, lambda ids: [known[i] for i in ids])
+    updated.save(path)
+    assert all((seg / "keys.npy").exists() for seg in path.glob("seg-*"))
+    loaded = LexicalIndex.load(path)
+    rebuilt = LexicalIndex.build(later)
+    assert loaded is not None and loaded.ids == rebuilt.ids == sorted(known)
+    for query in QUERIES:
+        assert by_id(loaded, query) == by_id(rebuilt, query)
+    edited = passage("año-ñandú0:1", "turismo turismo lácteo")
+    after = loaded.with_passages([edited, passage("absent:0", "turismo")])
+    known[edited.id] = edited
+    assert after.ids == sorted(known)
+    assert by_id(after, "turismo") == by_id(LexicalIndex.build(known.values()), "turismo")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.sampled_from([0.0, 0.5, 1.0, 1.25, 3.0, 1e-30, 7.5]), max_size=300),
+    n=st.integers(1, 40),
+)
+def test_the_best_positions_are_those_a_full_sort_keeps(values: list[float], n: int) -> None:
+    scores = np.array(values, dtype=np.float32)
+    positive = np.sort(scores[scores > 0])[::-1]
+    cut = positive[min(n, len(positive)) - 1] if len(positive) else np.inf
+    expected = np.flatnonzero((scores >= cut) & (scores > 0))
+    assert best_positions(scores, n).tolist() == expected.tolist()

@@ -24,17 +24,19 @@ import secrets
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, compress
+from itertools import chain
 from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 
 from kb.models import Passage, SearchFilters
+from kb.storage.keyword_ids import difference, lookup, wanted_keys
 from kb.storage.keyword_merging import merge_plan
 from kb.storage.keyword_rows import ROWS_FILE, LexicalRow, rows_and_tokens, tokenised
 from kb.storage.keyword_scoring import (
     Stats,
+    best_positions,
     contributions,
     document_frequency,
     idf,
@@ -42,11 +44,13 @@ from kb.storage.keyword_scoring import (
 )
 from kb.storage.keyword_segment import (
     Segment,
+    has_keys,
     merged,
     read_deleted,
     read_segment,
     segment_of,
     write_deleted,
+    write_keys,
     write_segment,
 )
 from kb.textnorm import query_stems
@@ -82,6 +86,20 @@ class Part:
         mask[self.deleted] = False
         return mask
 
+    @property
+    def live_tokens(self) -> int:
+        lengths = np.asarray(self.segment.lengths)
+        return self.segment.tokens - int(lengths[self.deleted].astype(np.int64).sum())
+
+    def live_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """The sorted ids of the live passages (as bytes) and their local positions."""
+        keys, order = self.segment.keys
+        mask = self.live_mask()
+        if mask is None:
+            return keys, order
+        alive = mask[order]
+        return np.asarray(keys)[alive], np.asarray(order)[alive]
+
 
 class LexicalIndex:
     """The keyword index: its segments, their statistics, and the filterable fields of rows."""
@@ -98,28 +116,41 @@ class LexicalIndex:
         """Read from an index saved by an earlier version (the next write converts it)."""
         sizes = [len(p.segment) for p in self.parts]
         self._offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        masks = [p.live_mask() for p in self.parts]
-        self._masks = masks
-        self._live = (
-            np.concatenate(
-                [np.ones(n, bool) if m is None else m for n, m in zip(sizes, masks, strict=True)]
-            )
-            if self.parts
-            else np.zeros(0, dtype=bool)
-        )
         self._allowed = allowed
         """Global positions a search may return (None: every live one); see `restricted`."""
-        lengths = sum(
-            int(np.asarray(p.segment.lengths, dtype=np.int64)[m].sum())
-            if m is not None
-            else int(np.asarray(p.segment.lengths, dtype=np.int64).sum())
-            for p, m in zip(self.parts, masks, strict=True)
-        )
-        self.stats = Stats(int(self._live.sum()), lengths)
+        # Per-segment sums: nothing here reads every passage, so an update stays cheap.
+        self.stats = Stats(sum(p.live for p in self.parts), sum(p.live_tokens for p in self.parts))
+        self._masks_: list[np.ndarray | None] | None = None
+        self._live_: np.ndarray | None = None
         self._all_ids: list[str] | None = None
         self._sorted: list[int] | None = None
         self._norms: list[np.ndarray] | None = None
         self._columns: dict[str, np.ndarray] | None = None
+        self._df: dict[str, int] = {}
+        """Live passages holding each stem queried so far (the index never changes)."""
+
+    @property
+    def _masks(self) -> list[np.ndarray | None]:
+        if self._masks_ is None:
+            self._masks_ = [p.live_mask() for p in self.parts]
+        return self._masks_
+
+    @property
+    def _live(self) -> np.ndarray:
+        """Which global positions are not deleted."""
+        if self._live_ is None:
+            sizes = [len(p.segment) for p in self.parts]
+            self._live_ = (
+                np.concatenate(
+                    [
+                        np.ones(n, bool) if m is None else m
+                        for n, m in zip(sizes, self._masks, strict=True)
+                    ]
+                )
+                if self.parts
+                else np.zeros(0, dtype=bool)
+            )
+        return self._live_
 
     # -- building ---------------------------------------------------------------------------
 
@@ -158,48 +189,34 @@ class LexicalIndex:
     def synced(
         self, ids: Sequence[str], fetch: Callable[[list[str]], Iterable[Passage]]
     ) -> LexicalIndex:
-        """This index over exactly `ids`, fetching only the passages it does not hold."""
-        wanted = set(ids)
-        held = set(self._live_ids())
-        gone = held - wanted
-        new = sorted(wanted - held)
-        return self._without(self._positions_of(gone))._plus(fetch(new))._compacted()
+        """This index over exactly `ids`, fetching only the passages it does not hold.
+
+        The ids are compared as sorted byte arrays (each segment saves its own), so no id the
+        index holds is decoded and no Python object is made per passage.
+        """
+        new, gone = difference(wanted_keys(ids), [p.live_keys() for p in self.parts])
+        return self._without(gone)._plus(fetch(new))._compacted()
 
     def with_passages(self, passages: Iterable[Passage]) -> LexicalIndex:
         """The index with the rows and stems of those of `passages` it holds replaced by
         theirs (tag and metadata edits); passages it does not hold are ignored."""
         given = {p.id: p for p in passages}
-        positions = self._positions_of(set(given))
-        if not positions:
+        probe = wanted_keys(list(given))
+        gone, held = [], []
+        for part in self.parts:
+            local, found = lookup(*part.segment.keys, probe)
+            live = ~np.isin(local, part.deleted)
+            gone.append(np.sort(local[live]))
+            held += [pid for pid, keep in zip(found, live.tolist(), strict=True) if keep]
+        if not held:
             return LexicalIndex(self.parts)
-        ids = self._ids_by_position()
-        fresh = [given[ids[i]] for i in positions]
-        return self._without(positions)._plus(fresh)._compacted()
+        fresh = [given[pid] for pid in sorted(held)]
+        return self._without(gone)._plus(fresh)._compacted()
 
-    def _live_ids(self) -> list[str]:
-        return list(compress(self._ids_by_position(), self._live.tolist()))
-
-    def _positions_of(self, wanted: set[str]) -> list[int]:
-        """Global positions of the live passages whose ids are in `wanted`.
-
-        Set lookups in one pass rather than a map of every id: at a million passages, building
-        that map would cost more than the rest of an update.
-        """
-        if not wanted:
-            return []
-        ids = self._ids_by_position()
-        hit = np.fromiter(map(wanted.__contains__, ids), dtype=bool, count=len(ids))
-        return np.flatnonzero(hit & self._live).tolist()
-
-    def _without(self, positions: Sequence[int]) -> LexicalIndex:
-        """The index with the passages at global `positions` deleted."""
-        if not positions:
-            return LexicalIndex(self.parts)
-        where = np.asarray(sorted(positions), dtype=np.int64)
-        part_of = np.searchsorted(self._offsets, where, side="right") - 1
+    def _without(self, gone: Sequence[np.ndarray]) -> LexicalIndex:
+        """The index with the passages at local positions `gone[k]` of part k deleted."""
         parts = []
-        for k, part in enumerate(self.parts):
-            local = where[part_of == k] - self._offsets[k]
+        for part, local in zip(self.parts, gone, strict=True):
             if not len(local):
                 parts.append(part)
                 continue
@@ -242,8 +259,11 @@ class LexicalIndex:
     @property
     def ids(self) -> list[str]:
         """Ids of the passages the index holds, sorted."""
-        ids = self._ids_by_position()
-        return [ids[i] for i in self._order()]
+        keys = [keys for keys, _ in (p.live_keys() for p in self.parts)]
+        if not keys:
+            return []
+        every = np.sort(np.concatenate(keys), kind="stable")
+        return [key.decode("utf-8") for key in every.tolist()]
 
     @property
     def rows(self) -> list[LexicalRow]:
@@ -271,6 +291,7 @@ class LexicalIndex:
         )
         view._all_ids, view._norms = self._all_ids, self._norms
         view._sorted, view._columns = self._sorted, self._columns
+        view._masks_, view._live_, view._df = self._masks_, self._live_, self._df
         return view
 
     # -- searching ---------------------------------------------------------------------------
@@ -315,12 +336,15 @@ class LexicalIndex:
             if all(t is None for t in terms):
                 continue
             found = True
-            postings = [
-                (p.segment.postings(t), m)
-                for p, t, m in zip(self.parts, terms, self._masks, strict=True)
-                if t is not None
-            ]
-            df = document_frequency([(docs, m) for (docs, _), m in postings])
+            df = self._df.get(stem)
+            if df is None:
+                df = self._df[stem] = document_frequency(
+                    [
+                        (p.segment.postings(t)[0], m)
+                        for p, t, m in zip(self.parts, terms, self._masks, strict=True)
+                        if t is not None
+                    ]
+                )
             if df == 0:
                 continue  # only deleted passages hold it: it weighs nothing, as in a rebuild
             weight = idf(df, self.stats.passages)
@@ -328,9 +352,10 @@ class LexicalIndex:
                 if t is None:
                     continue
                 docs, tfs = self.parts[k].segment.postings(t)
-                docs = np.asarray(docs, dtype=np.int64)
+                docs = np.asarray(docs)
                 norms = self._length_norms(k)
-                scores[self._offsets[k] + docs] += contributions(weight, tfs, norms[docs])
+                at = docs if k == 0 else self._offsets[k] + docs  # the first starts at 0
+                scores[at] += contributions(weight, tfs, norms[docs])
         return scores if found else None
 
     def _length_norms(self, k: int) -> np.ndarray:
@@ -345,20 +370,31 @@ class LexicalIndex:
         scores = self.scores(query_stems(query))
         if scores is None:
             return []
-        keep = self._live if self._allowed is None else self._allowed
+        keep = self._allowed
+        if keep is None and self.stats.passages < len(scores):
+            keep = self._live
         wanted = self.mask(filters)
         if wanted is not None:
-            keep = keep & wanted
-        scores = np.where(keep, scores, np.float32(0.0))
-        n = min(n, len(scores))
-        top = np.argpartition(-scores, n - 1)[:n]
+            keep = wanted if keep is None else keep & wanted
+        if keep is not None:
+            scores[~keep] = np.float32(0.0)
         # Every passage tied with the last one kept competes by id, so the cut does not
         # depend on how passages happen to be spread over segments.
-        cut = max(float(scores[top].min()), np.nextafter(np.float32(0), np.float32(1)))
-        ids = self._ids_by_position()
-        tied = np.flatnonzero(scores >= cut).tolist()
-        order = sorted(tied, key=lambda i: (-scores[i], ids[i]))[:n]
-        return [(ids[i], float(scores[i])) for i in order]
+        tied = best_positions(scores, n)
+        ids = self._ids_at(tied)
+        order = sorted(range(len(tied)), key=lambda j: (-scores[tied[j]], ids[j]))[:n]
+        return [(ids[j], float(scores[tied[j]])) for j in order]
+
+    def _ids_at(self, positions: np.ndarray) -> list[str]:
+        """Ids of the passages at global `positions` (decodes only the segments they lie in)."""
+        if self._all_ids is not None:
+            return [self._all_ids[i] for i in positions.tolist()]
+        part_of = np.searchsorted(self._offsets, positions, side="right") - 1
+        local = positions - self._offsets[part_of]
+        return [
+            self.parts[k].segment.ids[i]
+            for k, i in zip(part_of.tolist(), local.tolist(), strict=True)
+        ]
 
     # -- disk --------------------------------------------------------------------------------
 
@@ -381,6 +417,9 @@ class LexicalIndex:
                 segment.saved = (path, name)
                 part.deleted_file = None
             name = segment.saved[1]  # type: ignore[index]
+            if not has_keys(path / name):  # written before segments saved their sorted ids
+                write_keys(segment, path / name)
+                _fsync_folder(path / name)
             if len(part.deleted) and not (
                 part.deleted_file and (path / part.deleted_file).exists()
             ):

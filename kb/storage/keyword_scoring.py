@@ -44,7 +44,11 @@ def length_norms(lengths: np.ndarray, stats: Stats) -> np.ndarray:
 def contributions(weight: np.float32, tfs: np.ndarray, norms: np.ndarray) -> np.ndarray:
     """One stem's score in the passages holding it (`tfs` counts, `norms` their length norms)."""
     tf = np.asarray(tfs, dtype=np.float64)
-    return (np.float64(weight) * (tf / (norms + tf))).astype(np.float32)
+    # weight · tf / (norm + tf), in place: the same operations in the same order, fewer copies
+    part = norms + tf
+    np.divide(tf, part, out=part)
+    part *= np.float64(weight)
+    return part.astype(np.float32)
 
 
 def document_frequency(postings: Sequence[tuple[np.ndarray, np.ndarray | None]]) -> int:
@@ -54,3 +58,25 @@ def document_frequency(postings: Sequence[tuple[np.ndarray, np.ndarray | None]])
     for docs, live in postings:
         total += len(docs) if live is None else int(np.count_nonzero(live[docs]))
     return total
+
+
+def best_positions(scores: np.ndarray, n: int) -> np.ndarray:
+    """Positions scoring at least the `n`-th best positive score (all positive ones when fewer
+    are), ascending.
+
+    A few passes over `scores` find a floor that at least `n` positions reach; only those
+    are partitioned, rather than every passage of the index.
+    """
+    smallest = np.nextafter(np.float32(0), np.float32(1))
+    top = scores.max(initial=np.float32(0))
+    if top <= 0 or n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    floor = smallest
+    for share in (4, 16, 64, 256):
+        if np.count_nonzero(scores >= top / np.float32(share)) >= n:
+            floor = max(top / np.float32(share), smallest)
+            break
+    candidates = np.flatnonzero(scores >= floor)
+    values = scores[candidates]
+    cut = values.min() if len(values) <= n else np.partition(values, len(values) - n)[-n]
+    return candidates[values >= max(cut, smallest)]

@@ -23,6 +23,7 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
+from kb.storage.keyword_ids import sorted_keys
 from kb.storage.keyword_rows import LexicalRow, row_from_line, row_line
 
 T = TypeVar("T")
@@ -32,6 +33,9 @@ ROWS_FILE = "rows.jsonl"
 WORDS_FILE = "words.txt"
 ARRAYS = ("indptr", "docs", "tfs", "lengths")
 """The numeric parts of a segment, one .npy file each (memory-mapped when read)."""
+KEYS = ("keys", "order")
+"""The segment's ids sorted as bytes and their local positions (`keyword_ids`); segments
+written before these existed get them at the next save."""
 
 
 class Lazy(Generic[T]):
@@ -58,7 +62,7 @@ class Lazy(Generic[T]):
 class Segment:
     """Token counts of some passages; local passage i is `ids[i]`, stem t is `words[t]`."""
 
-    ids: list[str]
+    ids_: Lazy[list[str]]
     lines: Lazy[list[bytes]]
     """Each passage's filter fields as one JSON line (merges copy lines without parsing)."""
     words_: Lazy[list[str]]
@@ -70,13 +74,34 @@ class Segment:
     """Tokens per passage (its BM25 document length)."""
     saved: tuple[Path, str] | None = None
     """(index folder, name) where this segment lies on disk, once written or read there."""
+    keys_: Lazy[tuple[np.ndarray, np.ndarray]] | None = None
+    """`keyword_ids.sorted_keys` of the ids (computed from them when not given)."""
     _rows: Lazy[list[LexicalRow]] = field(init=False)
+    _tokens: int | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self._rows = Lazy(lambda: [row_from_line(line) for line in self.lines.get()])
+        if self.keys_ is None:
+            self.keys_ = Lazy(lambda: sorted_keys(self.ids))
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.lengths)
+
+    @property
+    def ids(self) -> list[str]:
+        return self.ids_.get()
+
+    @property
+    def keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """(the ids sorted as bytes, the local position of each)."""
+        return self.keys_.get()  # type: ignore[union-attr]
+
+    @property
+    def tokens(self) -> int:
+        """Sum of the lengths of its passages."""
+        if self._tokens is None:
+            self._tokens = int(np.asarray(self.lengths, dtype=np.int64).sum())
+        return self._tokens
 
     @property
     def words(self) -> list[str]:
@@ -126,20 +151,40 @@ def segment_of(entries: Sequence[tuple[LexicalRow, array[int]]], vocab: dict[str
     rank[np.fromiter((vocab[w] for w in words), dtype=np.int64, count=len(words))] = np.arange(
         len(words)
     )
+    return segment_of_tokens(
+        [row.id for row, _ in entries],
+        [row_line(row) for row, _ in entries],
+        rank[flat],
+        lengths,
+        words,
+    )
+
+
+def segment_of_tokens(
+    ids: list[str], lines: list[bytes], tokens: np.ndarray, lengths: np.ndarray, words: list[str]
+) -> Segment:
+    """The segment of passages `ids` whose stems, passage after passage, are `tokens`: positions
+    in the sorted `words` (`lengths[i]` of them for passage i). Words no passage uses are left out.
+    """
+    n = len(ids)
+    tokens = np.asarray(tokens, dtype=np.int64)
+    present = np.bincount(tokens, minlength=len(words)) > 0
+    if not present.all():
+        tokens = (np.cumsum(present) - 1)[tokens]
+        words = [w for w, keep in zip(words, present.tolist(), strict=True) if keep]
     doc_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
-    keys, counts = np.unique(rank[flat] * max(n, 1) + doc_of, return_counts=True)
+    keys, counts = np.unique(tokens * max(n, 1) + doc_of, return_counts=True)
     terms, docs = np.divmod(keys, max(n, 1))
     indptr = np.zeros(len(words) + 1, dtype=np.int64)
     np.cumsum(np.bincount(terms, minlength=len(words)), out=indptr[1:])
-    lines = [row_line(row) for row, _ in entries]
     return Segment(
-        ids=[row.id for row, _ in entries],
+        ids_=Lazy.of(ids),
         lines=Lazy.of(lines),
         words_=Lazy.of(words),
         indptr=indptr,
         docs=docs.astype(np.int32),
         tfs=_counts(counts),
-        lengths=lengths.astype(np.int32),
+        lengths=np.asarray(lengths).astype(np.int32),
     )
 
 
@@ -198,7 +243,7 @@ def merged(parts: Sequence[tuple[Segment, np.ndarray]]) -> Segment:
         words = [words[i] for i in used.tolist()]
         indptr = np.concatenate([[0], np.cumsum(totals[used])]).astype(np.int64)
     return Segment(
-        ids=ids,
+        ids_=Lazy.of(ids),
         lines=Lazy.of(lines),
         words_=Lazy.of(words),
         indptr=indptr,
@@ -216,10 +261,28 @@ def write_segment(segment: Segment, folder: Path) -> None:
     # Stems never hold a newline (they are words).
     _write(folder / WORDS_FILE, "\n".join(segment.words).encode("utf-8"))
     for name in ARRAYS:
-        with open(folder / f"{name}.npy", "wb") as fh:
-            np.save(fh, np.asarray(getattr(segment, name)))
-            fh.flush()
-            os.fsync(fh.fileno())
+        _write_array(folder / f"{name}.npy", np.asarray(getattr(segment, name)))
+    write_keys(segment, folder)
+
+
+def write_keys(segment: Segment, folder: Path) -> None:
+    """Write the segment's sorted ids into `folder` (each file complete before it is named, so
+    a reader of an older segment finds them whole or not at all)."""
+    for name, values in zip(KEYS, segment.keys, strict=True):
+        tmp = folder / f"{name}.npy.tmp"
+        _write_array(tmp, np.asarray(values))
+        os.replace(tmp, folder / f"{name}.npy")
+
+
+def has_keys(folder: Path) -> bool:
+    return all((folder / f"{name}.npy").exists() for name in KEYS)
+
+
+def _write_array(path: Path, values: np.ndarray) -> None:
+    with open(path, "wb") as fh:
+        np.save(fh, values)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -240,14 +303,31 @@ def read_segment(folder: Path, name: str) -> Segment:
     rows_blob = _mapped(where / ROWS_FILE)
     words_blob = _mapped(where / WORDS_FILE)
     arrays = {n: np.load(where / f"{n}.npy", mmap_mode="r", allow_pickle=False) for n in ARRAYS}
-    ids = _split(ids_blob)
-    if len(arrays["lengths"]) != len(ids) or len(arrays["docs"]) != int(arrays["indptr"][-1]):
+    if len(arrays["docs"]) != int(arrays["indptr"][-1]):
         raise ValueError(f"keyword index segment {name} is inconsistent")
+    keys: Lazy[tuple[np.ndarray, np.ndarray]] | None = None
+    if has_keys(where):
+        found = [np.load(where / f"{n}.npy", mmap_mode="r", allow_pickle=False) for n in KEYS]
+        if not len(found[0]) == len(found[1]) == len(arrays["lengths"]):
+            raise ValueError(f"keyword index segment {name} is inconsistent")
+        keys = Lazy.of((found[0], found[1]))
+    passages = len(arrays["lengths"])
+    if (bytes(ids_blob).count(b"\n") + 1 if len(ids_blob) else 0) != passages:
+        raise ValueError(f"keyword index segment {name} is inconsistent")
+
+    def ids() -> list[str]:
+        # Decoded on first use: an update finds what changed from the sorted keys alone.
+        decoded = _split(ids_blob)
+        if len(decoded) != passages:
+            raise ValueError(f"keyword index segment {name} is inconsistent")
+        return decoded
+
     return Segment(
-        ids=ids,
+        ids_=Lazy(ids),
         lines=Lazy(lambda: bytes(rows_blob).split(b"\n") if len(rows_blob) else []),
         words_=Lazy(lambda: _split(words_blob)),
         saved=(folder, name),
+        keys_=keys,
         **arrays,
     )
 
