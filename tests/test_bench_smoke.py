@@ -24,6 +24,7 @@ SECTIONS = (
     "## Search during a background ingest",
     "## Chroma server",
     "## BM25: bm25s against rank-bm25",
+    "## Keyword index: adding passages against a full rebuild",
     "## Memory",
     "## Cost at 1M passages (extrapolated)",
     "## Method",
