@@ -4,14 +4,17 @@ the printed page numbers it is cited by.
 Countries (`kb.countries.passage_countries`, the one rule, also applied when a person
 changes a document's countries):
 - a passage that names countries (or their places, agencies, programmes) is about them;
-- one that names none inherits the document's countries: those a person or the file's front
-  matter gives, else those that take at least a tenth of the country mentions of its body
-  passages (`kb.countries.main_countries`); a report on several countries passes on only
-  the one(s) the nearest preceding body passage of the same section names, so the nameless
-  passages of a section on Chile are about Chile;
-- countries read from the text are a guess, so only body passages anchored in a particular
-  time or country (a year outside a citation, "el país", "the government") inherit them; a
-  definition or a theory, a table of contents, a reference list stay about no country.
+- one that names none is about the countries its section's title names, else inherits the
+  document's countries: those a person or the file's front matter gives, else those that
+  take at least a tenth of the country mentions of its body passages
+  (`kb.countries.main_countries`); a report on several countries passes on only the one(s)
+  the nearest preceding body passage of the same section names, so the nameless passages
+  of a section on Chile are about Chile;
+- countries read from the text are a guess, so a body passage that names a world region
+  instead ("América Latina"), or reads as a definition or a theory (its words or its
+  section's title), stays about no country unless it says "the country", "the government",
+  "the province"… (`kb.countries.inherits`); a table of contents, an acronym or reference
+  list stay about no country either.
 Countries given in front matter or by a person are taken at their word: every passage that
 names none inherits them, as in the bundled corpus.
 """

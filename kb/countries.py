@@ -16,7 +16,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from kb.country_mentions import Mentions, build_mentions, country_counts, phrase_key
+from kb.country_mentions import (
+    Mentions,
+    build_mentions,
+    country_counts,
+    names_beyond,
+    phrase_key,
+)
 from kb.files import read_yaml
 from kb.models import Passage
 from kb.textnorm import name_key
@@ -25,7 +31,7 @@ COUNTRIES_PATH = Path(__file__).with_name("countries.yaml")
 _SECTIONS = ("countries", "agencies")
 _COUNTRY_TERMS = ("demonyms", "places", "agencies")
 _ENTRY_KEYS = frozenset({"es", "en", "aliases", "acronyms", "prefixes", *_COUNTRY_TERMS})
-_WORD_LISTS = ("not_countries", "language_cues", "firm_words")
+_WORD_LISTS = ("not_countries", "regions", "language_cues", "firm_words")
 _TOP_KEYS = frozenset({"compare_default", *_SECTIONS, *_WORD_LISTS})
 # Shorter aliases are too ambiguous to spot inside longer phrases ("es", "pa", "per"),
 # except the agency acronyms people actually write in a source line.
@@ -162,19 +168,22 @@ def parse_countries(data: Any) -> CountryList:
 
 def _mentions(entries: list[Country], data: dict[Any, Any]) -> Mentions:
     """The phrase tables of `countries_in`: each country's names, demonyms, places and
-    agencies; the agencies' names and `not_countries` as phrases to skip."""
+    agencies; the agencies' names and `not_countries` as phrases to skip; `regions` as
+    phrases above any one country."""
     lists = {key: _terms(data.get(key), key) for key in _WORD_LISTS}
     terms: list[tuple[str, str, str]] = []
     for entry in entries:
         if entry.agency:
+            # A source or a funder: it names no country, nor takes a passage off its own.
             lists["not_countries"] += (*entry.aliases, *entry.acronyms)
             continue
         # Short aliases ("es", "us", "co") are ordinary words in running text.
         names = [a for a in entry.aliases if len(a) >= _MIN_ALIAS_IN_PHRASE]
-        terms += [(term, entry.name, "name") for term in (*names, *entry.places, *entry.agencies)]
+        terms += [(term, entry.name, "name") for term in (*names, *entry.agencies)]
+        terms += [(term, entry.name, "place") for term in entry.places]
         terms += [(term, entry.name, "demonym") for term in entry.demonyms]
     return build_mentions(
-        terms, lists["not_countries"], lists["language_cues"], lists["firm_words"]
+        terms, lists["not_countries"], lists["language_cues"], lists["firm_words"], lists["regions"]
     )
 
 
@@ -251,31 +260,63 @@ def main_countries(
 
 
 ANCHORS_PATH = Path(__file__).with_name("country_anchors.yaml")
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-# Author-year citations give a source's year, not the passage's: "(Porter, 1990)",
-# "(Hallak et al., 2023: 12)", "Comisión Europea (2017)".
-_CITED_YEAR = re.compile(
-    r"\((?=[^()]*[A-Z])[^()]{0,200}?(?:,|\bal\.?)\s*(?:19|20)\d\d[a-z]?[^()]{0,40}\)"
-    r"|\((?:19|20)\d\d[a-z]?\)"
-)
 
 
 @lru_cache(maxsize=1)
-def _anchors(path: Path = ANCHORS_PATH) -> frozenset[tuple[str, ...]]:
+def _cues(path: Path = ANCHORS_PATH) -> dict[str, frozenset[tuple[str, ...]]]:
+    """The anchors and the words of a general statement, as folded word tuples."""
     data = read_yaml(path, CountryListError) or {}
-    return frozenset(phrase_key(a) for a in _strings(data.get("anchors"), "anchors") if a)
+    if not isinstance(data, dict):
+        raise CountryListError(f"{path.name}: expected anchors and general")
+    return {
+        key: frozenset(phrase_key(a) for a in _strings(data.get(key), key) if phrase_key(a))
+        for key in ("anchors", "general")
+    }
 
 
-def anchored(text: str) -> bool:
-    """Whether `text` speaks of a particular time or country without naming one: a year
-    outside a citation, or "the country" / "the government" (`country_anchors.yaml`)."""
-    if _YEAR.search(_CITED_YEAR.sub(" ", text)):
-        return True
-    words, anchors = phrase_key(text), _anchors()
-    longest = max(map(len, anchors), default=0)
+def _says(text: str, phrases: frozenset[tuple[str, ...]]) -> bool:
+    words = phrase_key(text)
+    longest = max(map(len, phrases), default=0)
     return any(
-        words[i : i + n] in anchors for i in range(len(words)) for n in range(1, longest + 1)
+        words[i : i + n] in phrases for i in range(len(words)) for n in range(1, longest + 1)
     )
+
+
+# "Un clúster es una…", "Uma rede é um…": a definition by its form ("A" is left out: it is
+# also the Portuguese "the" and the Spanish "to").
+_DEFINITION = re.compile(
+    r"(?:^|[.:;!?]\s+)(?:Un|Una|Um|Uma|An)\s+[^\W\d_]+(?:\s+[^\W\d_]+)?\s+"
+    r"(?:es|é|is|son|são|are)\s+(?:un|una|um|uma|a|an|el|la|o|the)\b"
+)
+
+
+def inherits(text: str, section: str = "", known: CountryList | None = None) -> bool:
+    """Whether a body passage that names no country is about its section's or document's
+    countries, as a reader takes it: yes, unless it names a world region instead ("América
+    Latina", "los países en desarrollo") or reads as a definition or a theory (by its words
+    or its section's title); words such as "the country", "the government" or "the province"
+    settle it either way (the word lists are in `country_anchors.yaml`)."""
+    cues = _cues()
+    if _says(text, cues["anchors"]):
+        return True
+    if names_beyond(text, (known or load_countries()).mentions):
+        return False
+    general = _says(text, cues["general"]) or _says(section, cues["general"])
+    return not (general or _DEFINITION.search(text))
+
+
+def speaks_of_own(text: str) -> bool:
+    """Whether `text` says "the country", "the government"… (`country_anchors.yaml`) without
+    naming whose right after ("el gobierno francés", "the government of Chile" name it)."""
+    words, anchors = phrase_key(text), _cues()["anchors"]
+    longest = max(map(len, anchors), default=0)
+    for i in range(len(words)):
+        for n in range(longest, 0, -1):
+            if words[i : i + n] in anchors:
+                if not countries_in(" ".join(words[i + n : i + n + 3])):
+                    return True
+                break
+    return False
 
 
 def passage_countries(
@@ -283,10 +324,13 @@ def passage_countries(
 ) -> list[tuple[str, ...]]:
     """The countries each of a document's passages is about (in the order given).
 
-    A passage naming countries is about them. One naming none inherits the document's
-    countries (`declared` by a person or the front matter, else the main countries of its
-    body text), narrowed to those the nearest preceding body passage of its section names.
-    Countries read from the text are inherited only by body passages that are `anchored`.
+    A passage naming countries is about them. One naming none is about those its section's
+    title names ("Chile", "Nota de país: Perú"), else inherits the document's countries
+    (`declared` by a person or the front matter, else the main countries of its body text),
+    narrowed to those the nearest preceding body passage of its section names.
+    Countries read from the text are inherited only by body passages that `inherits` allows.
+    A body passage naming only countries the document is not about, that also speaks of "the
+    country" or "the government" without naming whose, is about the inherited ones too.
     """
     order = sorted(range(len(passages)), key=lambda i: passages[i].index)
     ordered = [passages[i] for i in order]
@@ -294,10 +338,15 @@ def passage_countries(
     document = tuple(declared) or body_countries(ordered)
     out: list[tuple[str, ...]] = [()] * len(passages)
     for k, p in enumerate(ordered):
-        if own[k] or not document:
+        foreign = bool(own[k]) and not set(own[k]) & set(document)
+        if not document or (own[k] and not (foreign and p.is_body and speaks_of_own(p.text))):
             out[order[k]] = own[k]
-        elif declared or (p.is_body and anchored(p.text)):
-            out[order[k]] = _in_section(ordered, own, k, document)
+        elif own[k]:
+            # "the government chose Australia as its model": its own country and the other.
+            inherited = countries_in(p.section) or _in_section(ordered, own, k, document)
+            out[order[k]] = tuple(dict.fromkeys((*own[k], *inherited)))
+        elif declared or (p.is_body and inherits(p.text, p.section)):
+            out[order[k]] = countries_in(p.section) or _in_section(ordered, own, k, document)
         # else: a general statement, a list or boilerplate, about no country in particular
     return out
 

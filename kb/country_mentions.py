@@ -8,7 +8,10 @@ Rules, each for a reason a reader can check:
 - author-year citations ("(Banco Mundial, 2019)", "(Argentina Productiva, 2030)") are
   sources, not what the passage is about, and are skipped;
 - a demonym that names a language ("en inglés") or a firm's nationality ("la semillera
-  francesa") does not count.
+  francesa") does not count, nor does a city that is a publisher's address ("Washington,
+  DC: Banco Mundial", "Buenos Aires: Siglo XXI");
+- a world region ("América Latina", "la UE") names no country, but is noted
+  (`names_beyond`): a passage about the region is not about one country.
 """
 
 from __future__ import annotations
@@ -38,9 +41,17 @@ class Term:
     demonym: bool = False
     capitals: bool = False
     """Written in capitals in the list: the text must not write it in lower case."""
+    beyond: bool = False
+    """A world region or a kind of country: above any one country."""
+    place: bool = False
+    """A region, province or city (not a country's name, demonym or agency)."""
 
 
 _NOTHING = Term(())
+# After a city, what makes it a publisher's address: ": Publisher", ", DC: …", ", MA: …".
+_ADDRESS = re.compile(r"(?:,\s*(?:D\.?\s?C\.?|[A-Z]{2}))?\s*:\s*(?=[A-Z])")
+_SHORT_REGION = 4
+"""A region's name this short is an acronym that is also a word ("eu", "ue")."""
 
 
 @dataclass(frozen=True)
@@ -69,12 +80,15 @@ def build_mentions(
     skip: Iterable[str] = (),
     language_cues: Iterable[str] = (),
     firm_words: Iterable[str] = (),
+    beyond: Iterable[str] = (),
 ) -> Mentions:
-    """Tables from (term, country, kind) triples, kind "name" or "demonym", and the phrases
-    to skip. A term given for several countries names all of them (it is ambiguous)."""
+    """Tables from (term, country, kind) triples, kind "name", "place" or "demonym", the phrases to
+    skip, and the world regions (skipped too, but noted). A term given for several
+    countries names all of them (it is ambiguous)."""
     countries: dict[tuple[str, ...], dict[str, None]] = {}
     demonym: dict[tuple[str, ...], bool] = {}
     capitals: dict[tuple[str, ...], bool] = {}
+    place: dict[tuple[str, ...], bool] = {}
     for term, country, kind in terms:
         key = phrase_key(term)
         countries.setdefault(key, {})[country] = None
@@ -82,11 +96,19 @@ def build_mentions(
         # lower case anywhere in the list matches in any case.
         demonym[key] = demonym.get(key, True) and kind == "demonym"
         capitals[key] = capitals.get(key, True) and _in_capitals(term)
+        place[key] = place.get(key, True) and kind == "place"
     phrases = {
-        key: Term(tuple(names), demonym[key], capitals[key]) for key, names in countries.items()
+        key: Term(tuple(names), demonym[key], capitals[key], place=place[key])
+        for key, names in countries.items()
     }
     # Skipped phrases win: a person wrote them to stop a match.
     phrases |= {key: Term(()) for key in map(phrase_key, skip) if key}
+    # An acronym ("UE", "EU") is only a region's name when written in capitals.
+    phrases |= {
+        key: Term((), capitals=len("".join(key)) <= _SHORT_REGION, beyond=True)
+        for key in map(phrase_key, beyond)
+        if key
+    }
     longest: dict[str, int] = {}
     for key in phrases:
         longest[key[0]] = max(longest.get(key[0], 0), len(key))
@@ -120,8 +142,11 @@ def _longest_at(i: int, words: list[str], low: list[str], mentions: Mentions) ->
 
 
 def _mentions_in(text: str, mentions: Mentions) -> list[tuple[int, Term]]:
-    """(word position, term) of every country phrase in `text`, longest match first."""
-    words = _WORD.findall(_plain(text))
+    """(word position, term) of every country or region phrase in `text`, longest match
+    first."""
+    plain = _plain(text)
+    spans = [m.span() for m in _WORD.finditer(plain)]
+    words = [plain[a:b] for a, b in spans]
     low = [w.lower() for w in words]
     found: list[tuple[int, Term]] = []
     i, n = 0, len(low)
@@ -133,7 +158,8 @@ def _mentions_in(text: str, mentions: Mentions) -> list[tuple[int, Term]]:
         before = low[i - 1] if i else ""
         after = low[i + size] if i + size < n else ""
         cue = before in mentions.language_cues or mentions.firm_words & {before, after}
-        if term.countries and not (term.demonym and cue):
+        address = term.place and _ADDRESS.match(plain, spans[i + size - 1][1])
+        if (term.countries or term.beyond) and not (term.demonym and cue) and not address:
             found.append((i, term))
         i += size
     return found
@@ -141,7 +167,7 @@ def _mentions_in(text: str, mentions: Mentions) -> list[tuple[int, Term]]:
 
 def country_counts(text: str, mentions: Mentions) -> dict[str, int]:
     """Mentions per country in `text`, most mentioned first (ties: first mentioned)."""
-    found = _mentions_in(text, mentions)
+    found = [(i, t) for i, t in _mentions_in(text, mentions) if t.countries]
     named = {t.countries[0] for _, t in found if len(t.countries) == 1}
     counts: dict[str, int] = {}
     first: dict[str, int] = {}
@@ -151,3 +177,9 @@ def country_counts(text: str, mentions: Mentions) -> dict[str, int]:
                 counts[country] = counts.get(country, 0) + 1
                 first.setdefault(country, position)
     return {c: counts[c] for c in sorted(counts, key=lambda c: (-counts[c], first[c]))}
+
+
+def names_beyond(text: str, mentions: Mentions) -> bool:
+    """Whether `text` names a world region or a kind of country ("América Latina", "la UE",
+    "los países en desarrollo")."""
+    return any(term.beyond for _, term in _mentions_in(text, mentions))

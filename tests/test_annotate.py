@@ -22,8 +22,8 @@ from kb.models import Document, Passage
 REPO = Path(__file__).resolve().parents[1]
 REALDOCS = Path(__file__).resolve().parents[2] / "shared" / "realdocs"
 LABELS = REPO / "corpus" / "eval" / "realdocs.yaml"
-# Chosen on the dev split (0.77 measured) before the test split was measured.
-DEV_FLOOR = 0.75
+# Chosen on the dev split (0.83 measured) before the test split was measured.
+DEV_FLOOR = 0.8
 
 REPORT = """\
 # Programas de proveedores
@@ -75,6 +75,62 @@ def test_a_general_statement_in_a_report_without_front_matter_is_about_no_countr
     assert definition.countries == () and definition.country == ""
     # The report as a whole is still about both countries.
     assert set(document_countries(document, passages)) == {"Argentina", "Chile"}
+
+
+ONE_COUNTRY = """\
+# Proveedores mineros
+
+## Diagnóstico
+
+Los proveedores mineros de Argentina exportan poco y la Argentina compra afuera sus equipos.
+San Juan, Catamarca, Salta, Jujuy, Santa Cruz y Neuquén concentran la minería argentina.
+
+La inestabilidad macroeconómica frena las inversiones en proveedores locales.
+
+El gobierno tomó como modelo a Australia y su minería exportadora.
+
+El gobierno francés, en cambio, subsidió a sus fabricantes de equipos.
+
+## Contexto regional
+
+En América Latina la minería crece más rápido que la industria.
+
+## Marco conceptual
+
+Los eslabonamientos productivos se miden por las compras a proveedores locales.
+
+## Corea del Sur
+
+Las grandes empresas organizaron redes de proveedores con apoyo estatal.
+"""
+
+
+def test_a_passage_naming_no_country_in_a_report_on_one_country_is_about_it(
+    tmp_path: Path,
+) -> None:
+    # No year, no "the country": a reader still takes it as a statement about Argentina.
+    _, passages = _passages(tmp_path, ONE_COUNTRY)
+    assert _holding(passages, "La inestabilidad").countries == ("Argentina",)
+
+
+def test_a_passage_about_a_world_region_or_under_a_concepts_heading_is_about_none(
+    tmp_path: Path,
+) -> None:
+    _, passages = _passages(tmp_path, ONE_COUNTRY)
+    assert _holding(passages, "En América Latina").countries == ()
+    assert _holding(passages, "Los eslabonamientos").countries == ()
+
+
+def test_the_government_that_looks_abroad_is_still_the_reports_own(tmp_path: Path) -> None:
+    _, passages = _passages(tmp_path, ONE_COUNTRY)
+    assert set(_holding(passages, "como modelo").countries) == {"Argentina", "Australia"}
+    # Whose government is said: only France.
+    assert _holding(passages, "francés").countries == ("France",)
+
+
+def test_a_section_titled_with_a_country_files_its_passages_under_it(tmp_path: Path) -> None:
+    _, passages = _passages(tmp_path, ONE_COUNTRY)
+    assert _holding(passages, "Las grandes empresas").countries == ("South Korea",)
 
 
 def test_front_matter_countries_apply_to_every_passage_that_names_none(tmp_path: Path) -> None:

@@ -21,10 +21,13 @@ from kb.countries import (
     COUNTRIES_PATH,
     CountryListError,
     countries_in,
+    inherits,
+    load_countries,
     main_countries,
     normalise_country,
     parse_countries,
 )
+from kb.country_mentions import names_beyond
 from kb.evaluation.realdocs import best_passage
 from kb.evaluation.realdocs_set import load_realdocs_set, resolve_span
 from kb.storage.manifest import DocRecord
@@ -59,6 +62,13 @@ def words(text: str) -> int:
         ("Crédito do BNDES e apoio do SEBRAE", "Brazil"),
         ("El PRODEPRO apoyó a 219 proveedores.", "Argentina"),
         ("Investigadores del CONICET, del INTA y del INTI", "Argentina"),
+        ("Las pymes de la Provincia de Buenos Aires y de La Plata", "Argentina"),
+        ("El programa de Proveedores de Clase Mundial", "Chile"),
+        ("Apoio do Banco do Nordeste a APLs de Pernambuco", "Brazil"),
+        ("Los clústeres de Nuevo León y del Bajío", "Mexico"),
+        ("Oil sands in Alberta", "Canada"),
+        ("Las empresas portuguesas de Braga", "Portugal"),
+        ("Los puertos de Riga", "Latvia"),
     ],
 )
 def test_names_demonyms_places_and_agencies_map_to_their_country(text: str, expected: str) -> None:
@@ -74,10 +84,30 @@ def test_names_demonyms_places_and_agencies_map_to_their_country(text: str, expe
         "El Banco Interamericano de Desarrollo financió el estudio.",
         "La Unión Europea adoptó una estrategia de bioeconomía.",
         "Una política de clústers sin país.",
+        "La primera visión se asocia al post-Consenso de Washington.",
+        "Los acuerdos de la Ronda Uruguay del GATT.",
     ],
 )
 def test_sources_and_regions_are_not_countries(text: str) -> None:
     assert countries_in(text) == ()
+
+
+def test_world_regions_are_noted_but_a_word_that_spells_one_is_not() -> None:
+    mentions = load_countries().mentions
+    assert names_beyond("La UE adoptó una visión regional.", mentions)
+    assert names_beyond("en los países en desarrollo", mentions)
+    assert not names_beyond("Na semana passada eu visitei a rede.", mentions)
+    assert not names_beyond("La Argentina y el Mercosur", mentions)
+
+
+def test_inheriting_reads_anchors_regions_definitions_and_headings() -> None:
+    assert inherits("Las exportaciones crecieron a buen ritmo.")
+    assert not inherits("Un clúster es una concentración geográfica de empresas.")
+    assert not inherits("Desde esta perspectiva teórica, el Estado corrige fallas.")
+    assert not inherits("Las empresas venden a sus proveedores.", section="Marco conceptual")
+    assert not inherits("En América Latina la productividad se estancó.")
+    # "the country" / "the province" settle it even beside a general word.
+    assert inherits("Desde la perspectiva de la provincia, el régimen atrae proveedores.")
 
 
 def test_main_country_first_then_first_mentioned() -> None:
@@ -100,6 +130,9 @@ def test_citations_languages_and_firms_do_not_make_a_passage_about_a_country() -
     assert countries_in("el Estado francés y el caso noruego") == ("France", "Norway")
     assert countries_in("la caída del empleo fue franca") == ()
     assert countries_in("el inta de la palabra") == ()
+    # A city before a publisher is an address; a heading after a city is not.
+    assert countries_in("Kosacoff, B. (2000). Corporate strategies. Londres: Routledge.") == ()
+    assert countries_in("Rosario: el biocluster y sus empresas") == ("Argentina",)
 
 
 def test_word_cut_at_a_line_end_is_joined() -> None:
