@@ -1,6 +1,7 @@
 """End to end in a real browser: search, add to the brief, download it, switch language.
 
-Drives Debian's Chromium through Playwright against `streamlit run app.py`, started here on a
+Drives Debian's Chromium through Playwright against the server `clusterkb serve` runs
+(`streamlit run clusterkb/app/asgi.py`, which adds page addresses to Streamlit's), started on a
 free port over a knowledge base built from `corpus/` in a temporary folder. Screenshots of
 every page go to `test-artifacts/`. Without Chromium the test fails when CI is set (the CI
 image must have it) and is skipped otherwise.
@@ -85,7 +86,7 @@ def app_url(built_kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory) -
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        "clusterkb/app/asgi.py",
         "--server.port",
         str(port),
         "--server.address",
@@ -114,11 +115,11 @@ def app_url(built_kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory) -
             print(log.read_text(errors="replace")[-4000:])
 
 
-def fragment(text: str, size: int = 50) -> str:
-    """A stretch of words (no markup, no line break) that an export keeps verbatim."""
-    match = re.search(rf"[A-Za-zÁÉÍÓÚáéíóúñÑü ]{{{size},}}", text)
-    assert match, text
-    return " ".join(match.group(0).split())[:size].strip()
+def quoted_stretches(source: str, export: str, size: int = 30) -> list[str]:
+    """Stretches of words (no markup) of `source` that `export` quotes verbatim."""
+    flat = " ".join(export.split())
+    runs = re.findall(rf"[A-Za-zÁÉÍÓÚáéíóúñÑü ]{{{size},}}", source)
+    return [run for run in runs if " ".join(run.split()) in flat]
 
 
 def leaves_machine(url: str) -> bool:
@@ -127,6 +128,29 @@ def leaves_machine(url: str) -> bool:
     if parsed.scheme not in ("http", "https", "ws", "wss"):
         return False
     return parsed.hostname not in ("127.0.0.1", "localhost", "::1")
+
+
+# Words of an element's text that the layout splits over two lines (letters and digits only,
+# so a break after a hyphen or a colon does not count).
+BROKEN_WORDS_JS = """
+(root) => {
+  const broken = [];
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const word = /[\\p{L}\\p{N}]{2,}/gu;
+    let m;
+    while ((m = word.exec(node.data))) {
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const rects = Array.from(range.getClientRects()).filter((r) => r.width > 0);
+      if (new Set(rects.map((r) => Math.round(r.top))).size > 1) broken.push(m[0]);
+    }
+  }
+  return broken;
+}
+"""
 
 
 def test_search_add_to_brief_download_and_switch_language(
@@ -150,6 +174,16 @@ def test_search_add_to_brief_download_and_switch_language(
             # Every request the pages make, to check that none leaves the machine.
             requested: list[str] = []
             page.on("request", lambda request: requested.append(request.url))
+            # And every answer that says a request failed (a 404 on a page address, say).
+            failed: list[str] = []
+            page.on(
+                "response",
+                lambda response: (
+                    failed.append(f"{response.status} {response.url}")
+                    if response.status >= 400
+                    else None
+                ),
+            )
             page.goto(app_url)
             expect(page.get_by_role("heading", name="Buscar lecciones")).to_be_visible()
 
@@ -178,9 +212,11 @@ def test_search_add_to_brief_download_and_switch_language(
             card.get_by_role("button", name="Añadir al informe").click()
             expect(card.get_by_role("button", name="En el informe")).to_be_disabled()
 
-            # The brief holds it; its Markdown download quotes it.
+            # The brief holds it (saved as it is edited); its Markdown download quotes it.
             page.get_by_role("link", name="Informe").click()
-            expect(page.get_by_role("heading", name="Vista previa (Markdown)")).to_be_visible()
+            expect(page.get_by_role("heading", name="Vista previa del informe")).to_be_visible()
+            preview = page.locator(".st-key-brief_preview_box")
+            expect(preview.get_by_text(re.compile(r"— Chile")).first).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "brief.png"))
             with page.expect_download() as download:
                 page.get_by_test_id("stDownloadButton").get_by_role(
@@ -190,8 +226,16 @@ def test_search_add_to_brief_download_and_switch_language(
             download.value.save_as(saved)
             text = saved.read_text(encoding="utf-8")
             assert saved.suffix == ".md"
-            assert fragment(passage.text) in " ".join(text.split())
+            # The brief quotes the sentences chosen for it, not always the passage's first.
+            assert quoted_stretches(passage.text, text), "the download quotes none of it"
             assert "Fuentes" in text
+
+            # A page's own address opens that page, with the brief still there, and without a
+            # request that fails on the way.
+            page.goto(f"{app_url}/brief")
+            expect(page.get_by_role("heading", name="Vista previa del informe")).to_be_visible()
+            expect(preview.get_by_text(re.compile(r"— Chile")).first).to_be_visible()
+            assert not failed, f"failed requests on opening /brief: {failed}"
 
             # Every page renders; each gets a screenshot.
             for slug, title in PAGES.items():
@@ -200,6 +244,21 @@ def test_search_add_to_brief_download_and_switch_language(
                 page.wait_for_timeout(1500)
                 expect(page.get_by_test_id("stException")).to_have_count(0)
                 page.screenshot(path=str(ARTIFACTS / f"{slug}.png"))
+
+            # At 1024 px the four countries' columns wrap into rows rather than break words.
+            page.set_viewport_size({"width": 1024, "height": 900})
+            page.get_by_role("link", name="Comparar países").click()
+            compare_box = page.get_by_label("Consulta")
+            compare_box.fill("problemas de coordinación entre instituciones públicas")
+            compare_box.press("Enter")
+            columns = page.get_by_test_id("stColumn").filter(has_text="Id. del pasaje")
+            expect(columns).to_have_count(4)
+            page.wait_for_timeout(1500)  # the layout settles after the last element arrives
+            page.screenshot(path=str(ARTIFACTS / "compare-1024.png"), full_page=True)
+            for i in range(4):
+                column = columns.nth(i)
+                assert column.evaluate(BROKEN_WORDS_JS) == [], f"words broken in column {i + 1}"
+            page.set_viewport_size({"width": 1400, "height": 1000})
 
             # English interface: navigation and taxonomy labels switch.
             page.get_by_role("link", name="Buscar lecciones").click()
@@ -213,5 +272,6 @@ def test_search_add_to_brief_download_and_switch_language(
             assert requested, "no request was recorded"
             outbound = sorted({url for url in requested if leaves_machine(url)})
             assert not outbound, f"requests that left the machine: {outbound}"
+            assert not failed, f"failed requests: {failed}"
         finally:
             browser.close()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ingest.pipeline import ingest_paths
+from kb.models import SearchFilters
 from kb.retrieval.compare import compare
+from kb.retrieval.search import search
 from kb.storage.knowledge import KnowledgeBase
 from kb.tags.tagger import default_tagger
 
@@ -71,3 +74,21 @@ def test_cli_accepts_spanish_country_names(
     columns = json.loads(out.stdout)["countries"]
     assert [c["country"] for c in columns] == ["Brazil", "Peru"]
     assert columns[1]["found"] is False
+
+
+def test_a_column_shows_what_a_search_in_that_country_finds_with_its_highlights(
+    fake_kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(fake_kb, tmp_path)
+    query = "falta de coordinación"
+    queries: list[str] = []
+    embed_query = fake_kb.embedder.embed_query
+    monkeypatch.setattr(
+        fake_kb.embedder, "embed_query", lambda text: queries.append(text) or embed_query(text)
+    )
+    result = compare(fake_kb, query, ["Chile", "Brazil"], k=2)
+    assert queries == [query]  # embedded once for all the countries
+    for column in result.columns:
+        alone = search(fake_kb, query, k=2, filters=SearchFilters(countries=(column.country,)))
+        assert [h.passage.id for h in column.hits] == [h.passage.id for h in alone]
+        assert [h.highlights for h in column.hits] == [h.highlights for h in alone]

@@ -9,6 +9,7 @@ import streamlit as st
 
 from clusterkb.app.auth import current_actor
 from clusterkb.app.i18n import t
+from clusterkb.app.reasons import error_reason
 from clusterkb.app.text import md
 from clusterkb.app.widgets import country_label, lang_name
 from ingest.language import DETECT_LANGS
@@ -56,7 +57,7 @@ def save_document(
     except PermissionDenied:
         return flash("error", t("auth_denied"))
     except (DocumentEditError, WriterBusyError) as exc:
-        return flash("error", t("doc_failed", reason=str(exc)))
+        return flash("error", t("doc_failed", reason=error_reason(exc)))
     names = ", ".join(t(f"doc_field_{f}") for f in (*changed, *restore))
     if unread:
         flash("warning", t("doc_unread", reason=unread))
@@ -137,7 +138,7 @@ def remove_chosen(kb: KnowledgeBase, doc_id: str) -> None:
     except PermissionDenied:
         return flash("error", t("auth_denied"))
     except (DocumentEditError, WriterBusyError) as exc:
-        return flash("error", t("doc_failed", reason=str(exc)))
+        return flash("error", t("doc_failed", reason=error_reason(exc)))
     st.session_state["library_doc"] = None
     flash("success", t("doc_removed", title=record.title))
 

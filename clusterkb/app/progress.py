@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from clusterkb.app.i18n import t
+from clusterkb.app.reasons import file_reason
 from clusterkb.app.text import md_line
 from kb.workspace.jobs import QUEUED, RUNNING, Job, JobNote
 
@@ -41,13 +42,14 @@ def show_progress(job: Job) -> None:
 
 
 def file_rows(job: Job) -> list[dict[str, object]]:
-    """One row per file of the job: name, result, passages and the reason of a failure."""
+    """One row per file of the job: name, result, passages and the reason of a failure (in the
+    interface language)."""
     return [
         {
             t("col_file"): f.name,
             t("col_result"): t(f"status_{f.status}"),
             t("col_passages"): f.passages,
-            t("col_reason"): f.reason,
+            t("col_reason"): file_reason(f.reason),
         }
         for f in job.files
     ]

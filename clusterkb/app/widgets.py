@@ -13,6 +13,7 @@ import streamlit as st
 
 from clusterkb.app.brief_session import add_to_brief, in_brief
 from clusterkb.app.i18n import lang, t
+from clusterkb.app.reasons import tag_reason
 from clusterkb.app.resources import current_settings, get_kb, get_taxonomy
 from clusterkb.app.text import citation, marked_quote, md, md_line, quote
 from kb.config import Settings
@@ -67,7 +68,7 @@ def render_tags(passage: Passage, taxonomy: Taxonomy) -> None:
             origin = t(f"origin_{tag.origin}") if tag.origin in ORIGINS else tag.origin
             st.markdown(
                 f"**{md_line(facet)} · {md_line(tag_label(taxonomy, tag))}** — "
-                f"_{md_line(origin)}_: {md_line(tag.reason)}"
+                f"_{md_line(origin)}_: {md_line(tag_reason(tag.reason))}"
             )
             if tag.origin == "learned":
                 sentence = _trigger(passage.text, tag.facet, tag.tag_id)

@@ -21,7 +21,8 @@ from kb.config import Settings, get_settings
 from kb.storage.manifest import DocRecord
 
 # The Streamlit script of the app, inside the installed package.
-APP_FILE = Path(__file__).resolve().parents[1] / "app" / "main.py"
+# The server around the app script (`app` in it): page addresses such as /brief open without a 404.
+APP_FILE = Path(__file__).resolve().parents[1] / "app" / "asgi.py"
 
 
 def passage_countries(docs: list[DocRecord]) -> dict[str, int]:

@@ -240,12 +240,21 @@ def _trim(message: KeyMessage, text: str) -> tuple[int, int]:
     return start, message.end - len(text) + len(text.rstrip())
 
 
+def _count(t: Mapping[str, str], noun: str, n: int) -> str:
+    """E.g. "1 passage", "3 passages": the label's singular for one, its plural otherwise."""
+    return t[f"{noun}_one" if n == 1 else f"{noun}_other"].format(n=n)
+
+
 def _context(cited: list[_Cited], lang: str, t: Mapping[str, str]) -> tuple[Block, ...]:
     if not cited:
         return (Paragraph(t["empty"]),)
     names = dict.fromkeys(country_name(x, lang) for c in cited for x in places(c.passage))
     docs = {c.passage.doc_id for c in cited}
-    scope = t["scope"].format(n=len(cited), d=len(docs), c=", ".join(names) or t["no_country"])
+    scope = t["scope"].format(
+        passages=_count(t, "passages", len(cited)),
+        documents=_count(t, "documents", len(docs)),
+        c=", ".join(names) or t["no_country"],
+    )
     quotes = [c.quote(lang, attribution=False) for c in cited if home_of(c.passage) == "context"]
     return (Paragraph(scope), *quotes)
 

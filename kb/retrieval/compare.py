@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kb.models import FACETS, Hit, SearchFilters
+from kb.retrieval.highlights import Highlighter
 from kb.retrieval.search import search
 from kb.storage.knowledge import KnowledgeBase
 
@@ -94,9 +95,29 @@ def compare(
 ) -> Comparison:
     """One column per country (all in the store when none given); empty columns are kept."""
     chosen = list(countries) if countries else available_countries(kb)
-    columns = []
+    query = query.strip()
+    if not query:
+        return Comparison(query, tuple(CountryColumn(c, (), profile_of(())) for c in chosen))
+    # The query is embedded once for every country, and only the passages a column shows get
+    # highlights (in one batch): the profile reads the tags of PROFILE_DEPTH passages, not
+    # their sentences.
+    vector = kb.embedder.embed_query(query)
+    found: list[tuple[str, list[Hit]]] = []
     for country in chosen:
         filters = SearchFilters(countries=(country,), langs=tuple(langs))
-        hits = search(kb, query, k=max(k, PROFILE_DEPTH), filters=filters)
-        columns.append(CountryColumn(country, tuple(hits[:k]), profile_of(hits)))
+        depth = max(k, PROFILE_DEPTH)
+        hits = search(kb, query, k=depth, filters=filters, highlights=False, query_vector=vector)
+        found.append((country, hits))
+    shown = {h.passage.id: h.passage for _, hits in found for h in hits[:k]}
+    marked = Highlighter(query, vector, kb.embedder.embed_passages).for_passages(
+        [(p.id, p.text, p.lang) for p in shown.values()]
+    )
+    columns = [
+        CountryColumn(
+            country,
+            tuple(replace(h, highlights=tuple(marked.get(h.passage.id, ()))) for h in hits[:k]),
+            profile_of(hits),
+        )
+        for country, hits in found
+    ]
     return Comparison(query, tuple(columns))

@@ -11,6 +11,8 @@ from bisect import bisect_left
 from dataclasses import replace
 from typing import Literal
 
+import numpy as np
+
 from kb.models import BODY, Hit, SearchFilters
 from kb.retrieval.expansion import expand_query
 from kb.retrieval.fusion import reciprocal_rank_fusion
@@ -29,9 +31,11 @@ def search(
     filters: SearchFilters | None = None,
     mode: str = "hybrid",
     highlights: bool = True,
+    query_vector: np.ndarray | None = None,
 ) -> list[Hit]:
     """The `k` best passages for `query`; filters apply to both rankers before fusion. With
-    `highlights`, each hit carries the sentences of its passage that answer the query."""
+    `highlights`, each hit carries the sentences of its passage that answer the query.
+    `query_vector`: the query already embedded (searches of one query under several filters)."""
     if mode not in MODES:
         raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
     filters = filters or SearchFilters()
@@ -42,7 +46,7 @@ def search(
     rankings: dict[str, list[str]] = {}
     scores: dict[str, dict[str, float]] = {}
     if mode in ("hybrid", "dense"):
-        vector = kb.embedder.embed_query(query)
+        vector = kb.embedder.embed_query(query) if query_vector is None else query_vector
         visible = kb.visible_ids()
         dense = [(pid, s) for pid, s in kb.store.nearest(vector, n, filters) if pid in visible]
         rankings["dense"] = [pid for pid, _ in dense]
@@ -72,7 +76,8 @@ def search(
         hits.append(Hit(passage=passage, score=score, ranks=ranks))
     if highlights and hits:
         # The dense ranker has embedded the query already, except in lexical mode.
-        vector = kb.embedder.embed_query(query) if mode == "lexical" else vector
+        if mode == "lexical":
+            vector = kb.embedder.embed_query(query) if query_vector is None else query_vector
         marked = Highlighter(query, vector, kb.embedder.embed_passages).for_passages(
             [(h.passage.id, h.passage.text, h.passage.lang) for h in hits]
         )

@@ -38,8 +38,7 @@ from kb.briefs.export import FORMATS, compose_brief, export_bytes, file_name
 from kb.briefs.quotes import choose_key_messages, fold, quoted_spans, sentences, sentences_within
 from kb.models import Passage
 
-SENTENCE_LABEL = 90
-"""Characters of a sentence shown in the pickers."""
+SENTENCE_LABEL = 90  # characters of a sentence shown in the pickers
 
 kb = open_kb_or_stop()
 brief_picker()

@@ -17,6 +17,23 @@ from kb.retrieval.compare import available_countries, compare
 
 DEFAULT_COUNTRIES = compare_default()
 PROFILE_TOP = 5
+# Narrowest a country's column gets: the longest words of a report still fit on one line.
+# (A comment, not a docstring: Streamlit would print a bare string in a page script.)
+COLUMN_MIN_REM = 14
+# Columns wrap into rows (four side by side on a wide screen, two by two at 1024 px) instead of
+# shrinking until words break in the middle; a word breaks only if it is wider than a column.
+GRID_CSS = f"""<style>
+.st-key-compare_grid [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap; }}
+.st-key-compare_grid [data-testid="stColumn"] {{
+  flex: 1 1 {COLUMN_MIN_REM}rem !important;
+  min-width: {COLUMN_MIN_REM}rem !important;
+}}
+.st-key-compare_grid [data-testid="stColumn"] * {{
+  overflow-wrap: break-word;
+  word-break: normal;
+  hyphens: manual;
+}}
+</style>"""
 
 kb = open_kb_or_stop()
 taxonomy = get_taxonomy()
@@ -53,7 +70,10 @@ if not chosen:
 
 with st.spinner(t("searching")):
     comparison = compare(kb, query, chosen, k=k, langs=langs)
-for column, holder in zip(comparison.columns, st.columns(len(comparison.columns)), strict=True):
+st.html(GRID_CSS)
+grid = st.container(key="compare_grid")
+holders = grid.columns(len(comparison.columns))
+for column, holder in zip(comparison.columns, holders, strict=True):
     with holder:
         st.subheader(md_line(country_label(column.country)))
         if not column.found:

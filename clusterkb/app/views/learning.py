@@ -4,10 +4,9 @@ import streamlit as st
 
 from clusterkb.app.i18n import lang, t
 from clusterkb.app.quiz_state import answer, answered_options, needs_new, quiz, start_quiz
-from clusterkb.app.state import memo
+from clusterkb.app.resources import learning_path
 from clusterkb.app.text import md, md_line
 from clusterkb.app.widgets import open_kb_or_stop, render_passage
-from kb.learning.path import build_path
 
 kb = open_kb_or_stop()
 st.header(t("learn_title"))
@@ -15,7 +14,7 @@ st.caption(t("learn_intro"))
 path_tab, quiz_tab = st.tabs([t("learn_path"), t("learn_quiz")])
 
 with path_tab:
-    steps = memo("learn_path", (lang(), kb.visible_ids()), lambda: build_path(kb, lang()))
+    steps = learning_path(lang(), kb.settings)
     for step in steps:
         with st.expander(f"{step.number}. {md_line(step.title)}", expanded=step.number == 1):
             st.markdown(f"**{t('learn_goal')}** {md_line(step.goal)}")
