@@ -27,9 +27,10 @@ from kb.storage.manifest import DocRecord, Manifest
 from kb.storage.overrides import DocumentEditError, in_effect, make_override, meta_value
 from kb.storage.writes import Writer, writing
 from kb.tags.tagger import default_tagger
+from kb.workspace.roles import Actor, acting
 
 Tagger = Callable[[list[Passage], np.ndarray], list[Passage]]
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4
 """Bump when extraction or chunking changes: files ingested by an older version are redone."""
 
 
@@ -259,14 +260,20 @@ def _rederive(writer: Writer, record: DocRecord) -> DocRecord:
 
 
 def clear_metadata(
-    kb: KnowledgeBase, doc_id: str, field: str, user: str | None = None
+    kb: KnowledgeBase,
+    doc_id: str,
+    field: str,
+    user: str | None = None,
+    actor: Actor | None = None,
 ) -> tuple[DocRecord, str]:
     """Drop a person's override of `field`: the value the file itself gives applies again.
 
     Returns the record and, when the file cannot be read now, why (the overridden value then
-    stays until the file is ingested again). Raises `DocumentEditError` with what is wrong.
+    stays until the file is ingested again). Raises `DocumentEditError` with what is wrong,
+    and `PermissionDenied` unless `actor` (default: the local admin named `user`) is an editor.
     """
-    entry = make_override(doc_id, field, None, user or kb.settings.user)
+    who = acting(actor, "doc.metadata", user or kb.settings.user)
+    entry = make_override(doc_id, field, None, who.name)
     with writing(kb, reread_store=False) as writer:
         record = writer.record(doc_id)
         if field not in in_effect(writer.overrides(), doc_id):

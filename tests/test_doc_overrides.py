@@ -31,6 +31,7 @@ from kb.storage.overrides import (
 )
 from kb.storage.writes import remove_document, set_metadata
 from tests.helpers.cli import point_cli_at
+from tests.helpers.jobs import stand_in_worker
 
 Write = Callable[[Path, str], Path]
 REPO = Path(__file__).resolve().parents[1]
@@ -302,19 +303,25 @@ def test_library_page_edits_removes_and_replaces_documents(cli: KnowledgeBase) -
     assert ES["doc_removed"].format(title=NEW_TITLE) in [s.value for s in at.success]
 
     # Uploading an edited file under the same name replaces the old version after asking.
+    # Uploads are queued as jobs; the test runs the queue where the worker would.
     old = report("Informe de cobre", "Las fundiciones de cobre contrataron a proveedores.")
     new = report("Informe de litio", "Las plantas de litio contrataron a proveedores.")
-    uploader = at.file_uploader(key="library_uploads")
-    uploader.set_value([("Informe.md", old.encode(), "text/markdown")]).run()
-    at.button(key="library_ingest").click().run()
-    assert len(cli.manifest.docs) == 2
-    at.file_uploader(key="library_uploads").set_value(
-        [("Informe.md", new.encode(), "text/markdown")]
-    ).run()
-    at.button(key="library_ingest").click().run()
-    assert any("Informe.md" in w.value for w in at.warning)
-    assert {r.title for r in cli.manifest.docs.values()} == {"Otro informe", "Informe de cobre"}
-    at.button(key="library_replace").click().run()
-    assert not at.exception, at.exception
+    with stand_in_worker(cli.settings.home) as run_jobs:
+        uploader = at.file_uploader(key="library_uploads")
+        uploader.set_value([("Informe.md", old.encode(), "text/markdown")]).run()
+        at.button(key="library_ingest").click().run()
+        assert run_jobs() == 1
+        assert len(cli.manifest.docs) == 2
+        at.file_uploader(key="library_uploads").set_value(
+            [("Informe.md", new.encode(), "text/markdown")]
+        ).run()
+        at.button(key="library_ingest").click().run()
+        assert any("Informe.md" in w.value for w in at.warning)
+        assert run_jobs() == 0  # nothing queued before the answer
+        titles = {r.title for r in cli.manifest.docs.values()}
+        assert titles == {"Otro informe", "Informe de cobre"}
+        at.button(key="library_replace").click().run()
+        assert not at.exception, at.exception
+        assert run_jobs() == 1
     assert {r.title for r in cli.manifest.docs.values()} == {"Otro informe", "Informe de litio"}
     assert check(cli).ok

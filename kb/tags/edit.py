@@ -14,6 +14,7 @@ from kb.storage.corrections import (
 )
 from kb.storage.knowledge import KnowledgeBase
 from kb.storage.writes import writing
+from kb.workspace.roles import Actor, acting
 
 
 class TagEditError(ValueError):
@@ -34,9 +35,13 @@ def correct_tags(
     remove: Sequence[str] = (),
     note: str = "",
     user: str | None = None,
+    actor: Actor | None = None,
 ) -> Passage:
-    """Record and apply one correction; returns the passage as it is now tagged."""
+    """Record and apply one correction as `actor` (an editor; default: the local admin named
+    `user`); returns the passage as it is now tagged."""
     from kb.tags.taxonomy import load_taxonomy
+
+    who = acting(actor, "tags.correct", user or kb.settings.user)
 
     if not add and not remove:
         raise TagEditError("nothing to change: give --add and/or --remove FACET:TAG")
@@ -54,7 +59,7 @@ def correct_tags(
         passage = get_passage(kb, passage_id)
         record = writer.manifest.docs.get(passage.doc_id)
         sha = record.sha256 if record else ""
-        correction = make_correction(passage, sha, add, remove, note, user or kb.settings.user)
+        correction = make_correction(passage, sha, add, remove, note, who.name)
         updated = writer.correct(passage, correction)
     return updated
 
