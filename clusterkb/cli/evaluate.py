@@ -19,6 +19,7 @@ from kb.evaluation.tagging import CV_FOLDS, FLOORS, Counts, TagEvalReport
 
 if TYPE_CHECKING:
     from kb.evaluation.retrieval import EvalReport
+    from kb.evaluation.tag_cv import OutOfFoldReport
     from kb.storage.knowledge import KnowledgeBase
 
 
@@ -135,6 +136,92 @@ def _tag_eval(backend: str, as_json: bool, errors: bool) -> None:
         print_tag_report(report, console, errors=errors)
 
 
+def _prf(c: Counts) -> tuple[str, str, str]:
+    return _pct(c.precision), _pct(c.recall), _pct(c.f1)
+
+
+def print_out_of_fold(report: OutOfFoldReport, console: Console) -> None:
+    """Per system (rules, learned, combined): facets, overall, paraphrases, languages."""
+    table = Table(
+        title=f"Tagging out-of-fold on {report.passages} labelled passages of unseen text "
+        f"({report.folds}-fold cross-validation by document; encoder {report.encoder}; "
+        f"boilerplate {report.kinds_from})"
+    )
+    for col in ("system", "passages", "scope", "P", "R", "F1", "floor"):
+        table.add_column(col, justify="left" if col in ("system", "scope") else "right")
+    for name, scores in report.systems.items():
+        rows = [*scores.facets.items(), ("overall", scores.overall)]
+        for scope, c in rows:
+            floor = FLOORS.get(scope)
+            mark = "" if floor is None else f"{floor:.2f} " + ("ok" if c.f1 >= floor else "under")
+            table.add_row(name, str(scores.passages), scope, *_prf(c), mark)
+        para = scores.paraphrase
+        table.add_row(name, "", "paraphrases (R)", "", f"{para.recall:.3f}", "", "0.70 R")
+    console.print(table)
+    langs = Table(title="Per language (micro-F1 per facet; overall P/R)")
+    for col in ("system", "lang", *FLOORS, "overall P/R"):
+        langs.add_column(col, justify="left" if col in ("system", "lang") else "right")
+    for name, scores in report.systems.items():
+        for code, per in scores.langs.items():
+            langs.add_row(
+                name,
+                code,
+                *[f"{per[f].f1:.2f}" for f in FLOORS],
+                f"{per['all'].precision:.2f}/{per['all'].recall:.2f}",
+            )
+    console.print(langs)
+    console.print(
+        "rules and combined leave out the spans the rules were tuned on (seen_by_rules); "
+        f"floors: {', '.join(f'{f} {v:.2f}' for f, v in FLOORS.items())}"
+    )
+    if report.unresolved:
+        console.print(f"[yellow]{len(report.unresolved)} labelled span(s) not scored:[/yellow]")
+        for line in report.unresolved[:20]:
+            console.print(f"  {escape(line)}")
+
+
+def _unseen_tag_eval(backend: str, realdocs_dir: Path | None, as_json: bool) -> None:
+    from ingest.boilerplate import passage_kind
+    from kb.encoders import get_embedder
+    from kb.evaluation.tag_cv import evaluate_out_of_fold
+    from kb.evaluation.tags_unseen import (
+        UnseenSetError,
+        load_unseen_set,
+        resolve_unseen,
+        summarise_unresolved,
+    )
+    from kb.tags.taxonomy import load_taxonomy
+    from kb.tags.train import definition_prior, labelled_vectors, tag_keys
+
+    settings = get_settings()
+    path = corpus_dir(settings) / "eval" / "tags_unseen.yaml"
+    try:
+        unseen = load_unseen_set(path, realdocs_dir=realdocs_dir)
+    except UnseenSetError as exc:
+        raise fail(str(exc)) from exc
+    examples, unresolved = resolve_unseen(unseen)
+    for line in summarise_unresolved(unresolved):
+        err.print(f"[yellow]not scored:[/yellow] {escape(line)}")
+    if not examples:
+        raise fail("no labelled passage could be read")
+    embedder = get_embedder(backend, settings.threads)
+    cache = settings.home / "eval" / f"tags_unseen_{embedder.name.replace('/', '_')}.npz"
+    vectors = labelled_vectors(embedder, [ex.text for ex in examples], cache)
+    prior = definition_prior(
+        embedder,
+        load_taxonomy(),
+        tag_keys(load_taxonomy()),
+        cache.with_name(f"definitions_{cache.name}"),
+    )
+    report = evaluate_out_of_fold(
+        examples, vectors, embedder.name, unresolved, passage_kind, prior=prior
+    )
+    if as_json:
+        write_json(report.to_dict())
+    else:
+        print_out_of_fold(report, console)
+
+
 def _print_retrieval(report: EvalReport, queries: int) -> None:
     k, langs = report.k, report.doc_langs
     scope = f"documents in {', '.join(langs)}" if langs else "all documents"
@@ -176,10 +263,23 @@ def evaluate_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     tags: Annotated[
         bool,
-        typer.Option("--tags", help="Measure tagging instead: P/R/F1 per facet and per tag."),
+        typer.Option(
+            "--tags",
+            help="Measure tagging instead, out-of-fold on unseen text "
+            "(corpus/eval/tags_unseen.yaml): rules, learned, combined.",
+        ),
+    ] = False,
+    in_sample: Annotated[
+        bool,
+        typer.Option(
+            "--in-sample",
+            help="With --tags: the old IN-SAMPLE report on corpus/eval/tags.yaml, the passages "
+            "the rules were written from (not a measure of unseen text).",
+        ),
     ] = False,
     tag_errors: Annotated[
-        bool, typer.Option(help="With --tags: list each passage's missed and extra tags.")
+        bool,
+        typer.Option(help="With --tags --in-sample: list each passage's missed and extra tags."),
     ] = False,
     realdocs: Annotated[
         bool,
@@ -194,26 +294,46 @@ def evaluate_cmd(
     ] = "test",
     realdocs_dir: Annotated[
         Path | None,
-        typer.Option(help="With --realdocs: the folder of the real reports (default: the set's)."),
+        typer.Option(
+            help="With --realdocs or --tags: the folder of the real reports (default: the set's)."
+        ),
     ] = None,
     misses: Annotated[
         bool, typer.Option(help="With --realdocs --split dev: list what was scored wrong.")
     ] = False,
+    highlights: Annotated[
+        bool,
+        typer.Option(
+            "--highlights",
+            help="Measure highlights instead: how often the top highlight is the labelled "
+            "sentence (corpus/eval/highlights.yaml; --split, --misses and --realdocs-dir apply).",
+        ),
+    ] = False,
 ) -> None:
     """Measure retrieval on labelled queries: recall@k, MRR and nDCG@10 per mode and language.
 
-    With --tags, measure the tagger on hand-labelled passages (corpus/eval/tags.yaml). With
+    With --tags, measure the tagger out-of-fold on labelled unseen text (grouped
+    cross-validation by document over corpus/eval/tags_unseen.yaml). With
     --realdocs, ingest the real reports into a temporary knowledge base and score it.
     """
     from kb.evaluation.retrieval import EvalReport, evaluate, load_queries
     from kb.retrieval.search import MODES
 
     settings = get_settings()
+    if highlights:
+        from clusterkb.cli.highlights_eval import highlights_eval
+
+        highlights_eval(split, realdocs_dir, as_json, misses)
+        return
     if realdocs:
         realdocs_eval(split, realdocs_dir, as_json, misses)
         return
     if tags:
-        _tag_eval(settings.embedding_model if not backend else backend[0], as_json, tag_errors)
+        name = settings.embedding_model if not backend else backend[0]
+        if in_sample:
+            _tag_eval(name, as_json, tag_errors)
+        else:
+            _unseen_tag_eval(name, realdocs_dir, as_json)
         return
     path = queries or corpus_dir(settings) / "eval" / "queries.yaml"
     try:

@@ -44,6 +44,20 @@ HNSW_CONFIGURATION: dict[str, Any] = {
 }
 
 
+def recorded_model(settings: Settings) -> str | None:
+    """The embedding model an existing, non-empty store was built with (None: no such store)."""
+    from chromadb.errors import NotFoundError
+
+    try:
+        collection = make_client(settings).get_collection(settings.collection)
+    except (NotFoundError, ValueError):
+        return None
+    if not collection.count():
+        return None
+    built_with = (collection.metadata or {}).get("embedding_model")
+    return str(built_with) if built_with else None
+
+
 def make_client(settings: Settings) -> Any:
     """A Chroma client: `HttpClient` when `CLUSTERKB_CHROMA_URL` is set, else `PersistentClient`."""
     import chromadb
@@ -208,6 +222,32 @@ class PassageStore:
             ):
                 yield passage_from_record(pid, text or "", dict(meta or {}))
             offset += len(res["ids"])
+
+    def iter_with_vectors(
+        self, ids: Sequence[str] | None = None, page_size: int = 2000
+    ) -> Iterator[tuple[list[Passage], np.ndarray]]:
+        """Passages with their stored vectors, a page at a time (all, or those of `ids`):
+        re-tagging needs no re-embedding."""
+        wanted = list(ids) if ids is not None else None
+        offset = 0
+        while True:
+            include = ["documents", "metadatas", "embeddings"]
+            if wanted is None:
+                res = self._get_rows(limit=page_size, offset=offset, include=include)
+            else:
+                res = self._get_rows(ids=wanted[offset : offset + page_size], include=include)
+            if res["ids"] is None or len(res["ids"]) == 0:
+                return
+            passages = [
+                passage_from_record(pid, text or "", dict(meta or {}))
+                for pid, text, meta in zip(
+                    res["ids"], res["documents"] or [], res["metadatas"] or [], strict=False
+                )
+            ]
+            yield passages, np.asarray(res["embeddings"], dtype=np.float32)
+            offset += page_size if wanted is not None else len(res["ids"])
+            if wanted is not None and offset >= len(wanted):
+                return
 
     def all_ids(self) -> set[str]:
         ids: set[str] = set()

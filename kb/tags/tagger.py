@@ -1,9 +1,10 @@
 """Tag passages by problem, instrument, outcome and evidence, each tag with its reason.
 
-Two taggers, both deterministic: rules (taxonomy terms matched on stemmed words, and regex
-patterns on the raw text, alone or combined within one sentence) and similarity (cosine
-between the passage vector and the vector of each tag's label and definition, above a
-per-facet threshold set from labelled passages).
+Three taggers, all deterministic: rules (taxonomy terms matched on stemmed words, and regex
+patterns on the raw text, alone or combined within one sentence); the learned tagger
+(`kb.tags.learned`: a classifier per tag on the passage vector, fitted on labelled passages
+and the analysts' corrections, saved in the data folder or shipped); and similarity (cosine
+between the passage vector and each tag's definition, off for the bundled encoders).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from kb.config import Settings
 from kb.encoders import Embedder
 from kb.models import FACETS, Passage, Tag
+from kb.tags.learned import TagModel
 from kb.tags.taxonomy import TagDef, Taxonomy, load_taxonomy
 from kb.textnorm import STEMMER_NAMES, stems
 
@@ -226,6 +229,51 @@ def similarity_tags(
     return out
 
 
+LEARNED = "learned"
+
+
+def learned_reason(model: TagModel, similarities: np.ndarray, key: str, score: float) -> str:
+    """The score against the tag's threshold and the labelled passages the vector is closest to
+    (the sentence that weighs most is found when the reason is shown: `trigger_sentence`)."""
+    threshold = float(model.thresholds[model.keys.index(key)])
+    near = ", ".join(f"{ref} ({sim:.2f})" for ref, sim in model.neighbours(similarities, key))
+    return f"learned {score:.2f} ≥ {threshold:.2f}; closest labelled: {near or '-'}"
+
+
+def learned_tags(model: TagModel, vectors: np.ndarray, taxonomy: Taxonomy) -> list[list[Tag]]:
+    """For each passage vector, the tags the learned model gives, each with its reason."""
+    known = {f"{t.facet}:{t.id}" for t in taxonomy.all_tags()}
+    out: list[list[Tag]] = []
+    predicted = model.predict(vectors)
+    tagged = [i for i, hits in enumerate(predicted) if hits]
+    similarities = dict(zip(tagged, model.bank_similarities(vectors[tagged]), strict=True))
+    for i, hits in enumerate(predicted):
+        found = []
+        for key, score in hits:
+            if key in known:  # a model older than the taxonomy may know retired tags
+                facet, _, tag_id = key.partition(":")
+                reason = learned_reason(model, similarities[i], key, score)
+                found.append(Tag(facet, tag_id, LEARNED, reason, score))
+        out.append(found)
+    return out
+
+
+def trigger_sentence(
+    model: TagModel, embedder: Embedder, text: str, facet: str, tag_id: str
+) -> tuple[str, float] | None:
+    """The sentence of `text` that scores highest for the tag: why the learned tagger gave it.
+
+    Computed when a reason is shown (a few sentence vectors), not at ingest, where it would
+    double the encoding time."""
+    key = f"{facet}:{tag_id}"
+    sentences = [s.strip() for s in sentences_of(text) if len(s.strip()) >= 20]
+    if key not in model.keys or not sentences:
+        return None
+    scores = model.scores(embedder.embed_passages(sentences))[:, model.keys.index(key)]
+    best = int(np.argmax(scores))
+    return sentences[best], float(scores[best])
+
+
 def merge_tags(*groups: Sequence[Tag]) -> tuple[Tag, ...]:
     """One tag per (facet, id): the first group wins (rules before similarity)."""
     seen: dict[tuple[str, str], Tag] = {}
@@ -237,42 +285,67 @@ def merge_tags(*groups: Sequence[Tag]) -> tuple[Tag, ...]:
 
 
 class Tagger:
-    """Tags passages at ingest: rules, then similarity for the facets that have a threshold."""
+    """Tags passages at ingest: rules, the learned model (when one fits this encoder), then
+    similarity for the facets that have a threshold."""
 
     def __init__(
         self,
         embedder: Embedder,
         taxonomy: Taxonomy | None = None,
         thresholds: dict[str, float | None] | None = None,
+        model: TagModel | None = None,
     ) -> None:
         self.embedder = embedder
         self.taxonomy = taxonomy or load_taxonomy()
         self.thresholds = (
             thresholds if thresholds is not None else SIMILARITY_THRESHOLDS.get(embedder.name, {})
         )
+        # A model fitted on another encoder's vectors would score noise.
+        self.model = model if model is not None and model.encoder == embedder.name else None
+
+    @property
+    def needs_vectors(self) -> bool:
+        return self.model is not None or any(v is not None for v in self.thresholds.values())
+
+    def tag_vectors(self, texts: Sequence[str], vectors: np.ndarray) -> list[tuple[Tag, ...]]:
+        """Tags of body texts with their vectors (rules, learned, similarity)."""
+        similar = similarity_tags(vectors, self.embedder, self.thresholds, self.taxonomy)
+        learned = (
+            learned_tags(self.model, vectors, self.taxonomy)
+            if self.model is not None
+            else [[] for _ in texts]
+        )
+        return [
+            merge_tags(rule_tags(text, self.taxonomy), mine, sim)
+            for text, mine, sim in zip(texts, learned, similar, strict=True)
+        ]
 
     def tag_text(self, text: str, vector: np.ndarray | None = None) -> tuple[Tag, ...]:
-        if vector is None and any(v is not None for v in self.thresholds.values()):
+        if vector is None and self.needs_vectors:
             vector = self.embedder.embed_passages([text])[0]
-        similar = (
-            similarity_tags(vector[None, :], self.embedder, self.thresholds, self.taxonomy)[0]
-            if vector is not None
-            else []
-        )
-        return merge_tags(rule_tags(text, self.taxonomy), similar)
+        if vector is None:
+            return merge_tags(rule_tags(text, self.taxonomy))
+        return self.tag_vectors([text], vector[None, :])[0]
 
     def __call__(self, passages: list[Passage], vectors: np.ndarray) -> list[Passage]:
-        similar = similarity_tags(vectors, self.embedder, self.thresholds, self.taxonomy)
         # Tables of contents, acronym and reference lists name every topic and argue none.
-        return [
-            replace(p, tags=merge_tags(rule_tags(p.text, self.taxonomy), sim) if p.is_body else ())
-            for p, sim in zip(passages, similar, strict=True)
-        ]
+        body = [i for i, p in enumerate(passages) if p.is_body]
+        tags = self.tag_vectors([passages[i].text for i in body], vectors[body])
+        by_row = dict(zip(body, tags, strict=True))
+        return [replace(p, tags=by_row.get(i, ())) for i, p in enumerate(passages)]
+
+
+def tagger_for(settings: Settings, embedder: Embedder) -> Tagger:
+    """Rules plus the data folder's fitted model, else the shipped one, when it fits the
+    encoder: what an ingest and `clusterkb tag` use."""
+    from kb.tags.model_store import current_model
+
+    return Tagger(embedder, model=current_model(settings, embedder.name))
 
 
 def default_tagger(kb: object) -> Tagger:
-    """The tagger used at ingest for this knowledge base's encoder."""
+    """The tagger used at ingest for this knowledge base."""
     from kb.storage.knowledge import KnowledgeBase
 
     assert isinstance(kb, KnowledgeBase)
-    return Tagger(kb.embedder)
+    return tagger_for(kb.settings, kb.embedder)

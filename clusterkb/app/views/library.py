@@ -12,6 +12,7 @@ from clusterkb.app.doc_editor import DOC_FLASH, document_form, removal
 from clusterkb.app.i18n import lang, t
 from clusterkb.app.jobs_panel import REFRESH_S, ensure_worker
 from clusterkb.app.progress import file_rows, job_state, job_title, note_line, show_progress
+from clusterkb.app.reasons import error_reason
 from clusterkb.app.resources import current_settings, get_taxonomy
 from clusterkb.app.text import md
 from clusterkb.app.widgets import country_label, lang_name, open_kb_or_stop, render_passage
@@ -28,8 +29,7 @@ FLASH = "library_flash"
 JOB_FLASH = "library_job_flash"
 REPLACING = "library_replacing"
 WATCHING = "library_watching"
-HISTORY = 10
-"""How many of the latest jobs the history shows."""
+HISTORY = 10  # how many of the latest jobs the history shows
 UPLOAD_TYPES = ["pdf", "docx", "md", "markdown", "txt"]
 
 settings = current_settings()
@@ -234,10 +234,11 @@ if passage_id:
         try:
             correct_tags(kb, passage.id, add, remove, note)
         except (TagEditError, WriterBusyError) as exc:
-            st.error(md(t("tags_failed", reason=str(exc))))
+            st.error(md(t("tags_failed", reason=error_reason(exc))))
         else:
             st.session_state[FLASH] = t("tags_saved")
             st.rerun()  # the card above still shows the old tags
+
     log = corrections_for(kb, passage)
     st.caption(t("corrections_log"))
     if not log:
@@ -256,4 +257,24 @@ if passage_id:
             ],
             hide_index=True,
             width="stretch",
+        )
+
+# --- retrain the tagger from the labelled set and the corrections ---------------------------
+st.caption(t("tags_train_help"))
+if st.button(t("tags_train"), icon=":material/model_training:", key="tags_train"):
+    from kb.tags.train import TrainError, train
+
+    try:
+        with st.spinner(t("tags_training")):
+            trained = train(kb, actor=current_actor(settings))
+    except (TrainError, WriterBusyError, PermissionDenied) as exc:
+        st.error(md(t("tags_train_failed", reason=error_reason(exc))))
+    else:
+        st.success(
+            t(
+                "tags_trained",
+                corrected=trained.corrected_passages,
+                changed=trained.changed,
+                seconds=f"{trained.fit_seconds + trained.retag_seconds:.0f}",
+            )
         )
