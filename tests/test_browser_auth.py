@@ -6,72 +6,26 @@ which pages a role gets), so the test stays short. Chromium as in `tests/test_br
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from kb.workspace.roles import Role
-from kb.workspace.users import add_user, hash_password, save_users
-from tests.helpers.net import free_port, wait_healthy
+from tests.helpers.browser import PASSWORD, running_app, write_users
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[1]
 WAIT_MS = 60_000
-PASSWORD = "clave-del-equipo-7"
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require_chromium()
     home = tmp_path_factory.mktemp("authkb")
-    users = add_user({}, "rosa", Role.READER, hash_password(PASSWORD))
-    users = add_user(users, "eduardo", Role.EDITOR, hash_password(PASSWORD))
-    save_users(home / "users.json", users)
-    port = free_port()
-    env = {
-        **os.environ,
-        "CLUSTERKB_HOME": str(home),
-        "CLUSTERKB_AUTH": "password",
-        "HF_HUB_OFFLINE": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-    log = home / "streamlit.log"
-    with open(log, "wb") as out:
-        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, server)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    write_users(home, {"rosa": Role.READER, "eduardo": Role.EDITOR})
+    with running_app(home) as server:
+        yield server.url
 
 
 def test_reader_and_editor_see_what_their_roles_allow(app_url: str) -> None:

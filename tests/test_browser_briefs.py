@@ -7,10 +7,6 @@ app runs over an empty data folder, as in `tests/test_browser_auth.py`.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,62 +14,26 @@ import pytest
 
 from kb.briefs.store import list_visible
 from kb.workspace.roles import Actor, Role
-from kb.workspace.users import add_user, hash_password, save_users
-from tests.helpers.net import free_port, wait_healthy
+from tests.helpers.browser import PASSWORD, running_app, wait_for, write_users
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[1]
 WAIT_MS = 60_000
-PASSWORD = "clave-del-equipo-7"
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     require_chromium()
     home = tmp_path_factory.mktemp("briefkb")
-    users = add_user({}, "rosa", Role.READER, hash_password(PASSWORD))
-    users = add_user(users, "eduardo", Role.EDITOR, hash_password(PASSWORD))
-    save_users(home / "users.json", users)
-    port = free_port()
-    env = {
-        **os.environ,
-        "CLUSTERKB_HOME": str(home),
-        "CLUSTERKB_AUTH": "password",
-        "HF_HUB_OFFLINE": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-    }
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-    command += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with open(home / "streamlit.log", "wb") as out:
-        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, server)
-        yield url, home
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    write_users(home, {"rosa": Role.READER, "eduardo": Role.EDITOR})
+    with running_app(home) as server:
+        yield server.url, home
 
 
 def titles(home: Path, user: str) -> list[str]:
     records = list_visible(home / "briefs", Actor(user, Role.READER))
     return [r.brief.title for r in records if r.owner == user]
-
-
-def wait_for(check: object, seconds: float = 60) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if check():  # type: ignore[operator]
-            return
-        time.sleep(0.5)
-    raise AssertionError("not saved in time")
 
 
 def test_two_users_keep_their_briefs_and_a_reload_reopens_it(served: tuple[str, Path]) -> None:

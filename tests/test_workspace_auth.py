@@ -22,6 +22,7 @@ from kb.storage.overrides import load_overrides, overrides_path
 from kb.storage.writes import remove_document, set_metadata
 from kb.tags.edit import correct_tags
 from kb.workspace import roles
+from kb.workspace.jobs import REINGEST, UPLOAD, enqueue, list_jobs
 from kb.workspace.roles import Actor, NoActor, PermissionDenied, Role, act_as
 from kb.workspace.users import (
     MAX_FAILURES,
@@ -31,6 +32,7 @@ from kb.workspace.users import (
     load_users,
     remove_user,
     save_users,
+    set_password,
     set_role,
     verify,
     wait_before_retry,
@@ -110,10 +112,39 @@ def test_roles_change_and_users_go(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="no user"):
         set_role(users, "pepa@org.example", Role.EDITOR)
     # An identity-provider user gets a role and no password: no password signs them in.
-    users = set_role(users, "pepa@org.example", Role.EDITOR, create=True)
+    users = set_role(users, "pepa@org.example", Role.ADMIN, create=True)
     assert verify(users, "pepa@org.example", "") is None
     users = remove_user(users, "ana")
     assert verify(users, "ana", PASSWORD) is None
+
+
+def test_the_last_admin_can_be_neither_removed_nor_demoted() -> None:
+    users = add_user({}, "alba", Role.ADMIN, hash_password(PASSWORD))
+    users = add_user(users, "rosa", Role.READER, hash_password(PASSWORD))
+    for change in (
+        lambda: remove_user(users, "ALBA"),
+        lambda: set_role(users, "alba", Role.EDITOR),
+    ):
+        with pytest.raises(UserError, match="last admin"):
+            change()
+    assert set_role(users, "alba", Role.ADMIN)["alba"].role is Role.ADMIN  # no change: allowed
+    assert "rosa" not in remove_user(users, "rosa")  # others come and go as before
+
+    # With a second admin, either may go.
+    users = set_role(users, "rosa", Role.ADMIN)
+    assert set_role(users, "alba", Role.READER)["alba"].role is Role.READER
+    left = remove_user(users, "alba")
+    with pytest.raises(UserError, match="last admin"):
+        remove_user(left, "rosa")
+
+
+def test_a_new_password_replaces_the_old_one() -> None:
+    users = add_user({}, "ana", Role.EDITOR, hash_password(PASSWORD))
+    users = set_password(users, "Ana", hash_password("otra-clave-larga-9"))
+    assert verify(users, "ana", PASSWORD) is None
+    assert verify(users, "ana", "otra-clave-larga-9") == Actor("ana", Role.EDITOR)
+    with pytest.raises(UserError, match="no user"):
+        set_password(users, "nadie", hash_password(PASSWORD))
 
 
 def test_repeated_failures_make_a_name_wait() -> None:
@@ -135,8 +166,39 @@ def test_cli_manages_users(cli_home: Path) -> None:
     assert verify(users, "ana", PASSWORD) == Actor("ana", Role.ADMIN)
     listed = runner.invoke(app, ["users", "list", "--json"])
     assert '"role": "admin"' in listed.output and PASSWORD not in listed.output
+    unknown = runner.invoke(app, ["users", "set-role", "bea@org.example", "admin"])
+    assert unknown.exit_code != 0 and "CLUSTERKB_AUTH=oidc" in unknown.output
+    added = runner.invoke(
+        app, ["users", "add", "bea", "--role", "admin", "--password-stdin"], input=PASSWORD
+    )
+    assert added.exit_code == 0, added.output
     assert runner.invoke(app, ["users", "remove", "ana"]).exit_code == 0
-    assert load_users(cli_home / "users.json") == {}
+    assert list(load_users(cli_home / "users.json")) == ["bea"]
+
+
+def test_cli_changes_a_password_and_keeps_the_last_admin(cli_home: Path) -> None:
+    added = runner.invoke(
+        app, ["users", "add", "ana", "--role", "admin", "--password-stdin"], input=PASSWORD
+    )
+    assert added.exit_code == 0, added.output
+    new = "nueva-clave-de-ana-3"
+    changed = runner.invoke(app, ["users", "passwd", "ANA", "--password-stdin"], input=new + "\n")
+    assert changed.exit_code == 0, changed.output
+    users = load_users(cli_home / "users.json")
+    assert verify(users, "ana", new) == Actor("ana", Role.ADMIN)
+    assert verify(users, "ana", PASSWORD) is None
+
+    short = runner.invoke(app, ["users", "passwd", "ana", "--password-stdin"], input="corta\n")
+    unknown = runner.invoke(app, ["users", "passwd", "nadie", "--password-stdin"], input=new)
+    assert short.exit_code != 0 and "at least" in short.output
+    assert unknown.exit_code != 0 and "no user" in unknown.output
+
+    # The only admin stays: neither removed nor demoted, and the message says what to do.
+    for args in (["remove", "ana"], ["set-role", "ana", "editor"]):
+        refused = runner.invoke(app, ["users", *args])
+        assert refused.exit_code != 0
+        assert "last admin" in refused.output and "set-role" in refused.output
+    assert verify(load_users(cli_home / "users.json"), "ana", new) == Actor("ana", Role.ADMIN)
 
 
 # --- serving --------------------------------------------------------------------------
@@ -189,6 +251,17 @@ def test_a_reader_can_change_nothing(kb: KnowledgeBase) -> None:
     assert load_overrides(overrides_path(kb.settings)) == []
     assert "mineria" in kb.manifest.docs
     assert kb.manifest.docs["mineria"].title == "Proveedores mineros"
+
+
+def test_a_reader_cannot_queue_an_ingest_even_at_the_queue_itself(tmp_path: Path) -> None:
+    # The app's upload path checks first; the queue checks again for any other caller.
+    report = tmp_path / "mineria.md"
+    report.write_text(REPORT, encoding="utf-8")
+    for kind in (UPLOAD, REINGEST):
+        with pytest.raises(PermissionDenied):
+            enqueue(tmp_path, READER, kind, [report])
+    assert list_jobs(tmp_path) == []
+    assert enqueue(tmp_path, EDITOR, UPLOAD, [report]).actor == "eduardo"
 
 
 def test_changes_record_the_signed_in_name(kb: KnowledgeBase) -> None:

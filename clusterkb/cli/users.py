@@ -18,6 +18,7 @@ from kb.config import Settings, get_settings
 from kb.workspace.roles import ROLE_NAMES, Actor, Role, local_admin, require
 from kb.workspace.users import (
     MIN_PASSWORD,
+    UnknownUser,
     UserError,
     Users,
     add_user,
@@ -25,6 +26,7 @@ from kb.workspace.users import (
     load_users,
     remove_user,
     save_users,
+    set_password,
     set_role,
     user_key,
 )
@@ -90,9 +92,29 @@ def add(
         )
 
 
+@users_app.command("passwd")
+def passwd(
+    name: Annotated[str, typer.Argument(help="The user name.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Change a user's password (asked twice, or read from standard input)."""
+    settings = get_settings()
+    users = _load(settings)
+    if user_key(name) not in users:  # before asking for a password
+        raise fail(f"no user named {name.strip()!r}")
+    try:
+        users = set_password(users, name, hash_password(_read_password(password_stdin)))
+    except UserError as exc:
+        raise fail(str(exc)) from exc
+    save_users(settings.users_path, users)
+    console.print(f"Changed the password of {escape(users[user_key(name)].name)}.")
+
+
 @users_app.command("remove")
 def remove(name: Annotated[str, typer.Argument(help="The user name.")]) -> None:
-    """Remove a user: their sessions end at their next click."""
+    """Remove a user: their sessions end at their next click. The last admin stays."""
     settings = get_settings()
     try:
         users = remove_user(_load(settings), name)
@@ -112,9 +134,11 @@ def change_role(
     chosen = _role(role)
     try:
         users = set_role(_load(settings), name, chosen, create=settings.auth == "oidc")
-    except UserError as exc:
+    except UnknownUser as exc:
         hint = " (for an identity-provider user, run with CLUSTERKB_AUTH=oidc)"
         raise fail(str(exc) + hint) from exc
+    except UserError as exc:
+        raise fail(str(exc)) from exc
     save_users(settings.users_path, users)
     console.print(f"{escape(users[user_key(name)].name)} is now {chosen.label}.")
 

@@ -40,6 +40,10 @@ class UserError(ValueError):
     """A user cannot be added, changed or read; the message says why."""
 
 
+class UnknownUser(UserError):
+    """No user has that name."""
+
+
 @dataclass(frozen=True)
 class User:
     name: str
@@ -98,22 +102,51 @@ def add_user(users: Users, name: str, role: Role, password_hash: str, when: str 
     return {**users, user_key(clean): User(clean, role, password_hash, when or now())}
 
 
+def _found(users: Users, name: str) -> User:
+    found = users.get(user_key(name))
+    if found is None:
+        raise UnknownUser(f"no user named {name.strip()!r}")
+    return found
+
+
+def _keep_an_admin(users: Users, leaving: User) -> None:
+    """Refuse to take the admin role from its last holder: nobody could then manage users or
+    remove documents from the app."""
+    if leaving.role is not Role.ADMIN:
+        return
+    others = [u for k, u in users.items() if k != user_key(leaving.name) and u.role is Role.ADMIN]
+    if not others:
+        raise UserError(
+            f"{leaving.name!r} is the last admin: make another user admin first "
+            "(`clusterkb users set-role NAME admin`)"
+        )
+
+
 def remove_user(users: Users, name: str) -> Users:
-    key = user_key(name)
-    if key not in users:
-        raise UserError(f"no user named {name.strip()!r}")
-    return {k: u for k, u in users.items() if k != key}
+    """`users` without `name`; the last admin cannot be removed."""
+    found = _found(users, name)
+    _keep_an_admin(users, found)
+    return {k: u for k, u in users.items() if k != user_key(found.name)}
+
+
+def set_password(users: Users, name: str, password_hash: str) -> Users:
+    """`users` with a new password hash for `name` (an identity-provider user given one can
+    also sign in with it when CLUSTERKB_AUTH=password)."""
+    found = _found(users, name)
+    return {**users, user_key(found.name): replace(found, password_hash=password_hash)}
 
 
 def set_role(users: Users, name: str, role: Role, *, create: bool = False) -> Users:
     """`users` with `name` given `role`; with `create`, an unknown name (an identity-provider
-    user's e-mail) is added without a password."""
+    user's e-mail) is added without a password. The last admin keeps the role."""
     key = user_key(name)
     found = users.get(key)
     if found is None:
         if not create:
-            raise UserError(f"no user named {name.strip()!r}: add it with `clusterkb users add`")
+            raise UnknownUser(f"no user named {name.strip()!r}: add it with `clusterkb users add`")
         return {**users, key: User(check_name(name), role, "", now())}
+    if role is not Role.ADMIN:
+        _keep_an_admin(users, found)
     return {**users, key: replace(found, role=role)}
 
 
