@@ -31,7 +31,7 @@ from clusterkb.app.text import md_line
 from ingest.pipeline import ingest_paths
 from ingest.uploads import UploadRejected, save_upload, stored_name
 from kb.briefs.brief import Brief
-from kb.briefs.compose import Quotation
+from kb.briefs.compose import KeyPoint, Quotation
 from kb.briefs.export import compose_brief, export_bytes
 from kb.briefs.store import list_briefs, load_brief
 from kb.config import Settings
@@ -297,15 +297,16 @@ def test_brief_collects_orders_notes_and_exports_the_quotation(home: KnowledgeBa
 
     brief = open_brief(at)
     doc = compose_brief(home, brief, "es")
-    # The passage is quoted once, trimmed to its chosen sentences: look for that quotation.
+    # The passage is quoted once, trimmed to its chosen sentences: its quotation, or its key
+    # message when that sentence was all it quoted (a key message is not quoted again).
     quoted = [
         b
         for section in doc.sections
         for b in section.blocks
-        if isinstance(b, Quotation) and b.passage_id == first
+        if isinstance(b, Quotation | KeyPoint) and b.passage_id == first
     ]
-    assert len(quoted) == 1
-    quotation = plain_fragment(quoted[0].text)
+    assert quoted and sum(isinstance(b, Quotation) for b in quoted) <= 1
+    quotation = plain_fragment(quoted[-1].text)
     # The preview is the formatted brief (no Markdown source), its text escaped.
     preview = " ".join(m.value.replace("\\", "") for m in at.markdown)
     assert quotation in " ".join(preview.split())

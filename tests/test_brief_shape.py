@@ -30,10 +30,10 @@ from kb.briefs.compose import BriefDocument, KeyPoint, Quotation, Table, compose
 from kb.briefs.draft import draft_brief
 from kb.briefs.export import compose_brief, export_bytes
 from kb.briefs.export_markdown import to_markdown
-from kb.briefs.quotes import ELLIPSIS, fold, quotation, sentences
+from kb.briefs.quotes import ELLIPSIS, fold, leave_out, quotation, sentences, whole
 from kb.briefs.store import load_brief
 from kb.config import Settings
-from kb.models import Passage, Tag
+from kb.models import Passage, SearchFilters, Tag
 from kb.storage.knowledge import KnowledgeBase
 from kb.storage.vectors import PassageStore
 from kb.tags.tagger import Tagger
@@ -74,7 +74,12 @@ def test_draft_quotes_each_passage_once_exactly_as_stored(
     assert len(brief.items) == 8
     stored = {p.id: p for p in corpus_kb.passages(brief.passage_ids)}
     quotes = [b for b in blocks(doc) if isinstance(b, Quotation)]
-    assert Counter(q.passage_id for q in quotes) == Counter(brief.passage_ids)
+    counts = Counter(q.passage_id for q in quotes)
+    assert set(counts.values()) == {1} and set(counts) <= set(brief.passage_ids)
+    # A passage left unquoted is one whose key message was all it quoted: cited at the top.
+    keys = {m.passage_id for m in brief.key_messages}
+    assert set(brief.passage_ids) - set(counts) <= keys
+    assert len(counts) >= len(brief.passage_ids) - len(keys)
     for q in quotes:
         text = stored[q.passage_id].text
         assert q.spans and all(0 <= a < b <= len(text) for a, b in q.spans)
@@ -125,8 +130,9 @@ def test_markdown_sections_come_in_policy_brief_order(
     ]
     assert md.index("## Mensajes clave") < md.index("> ")
     assert "| País u organismo |" in md
-    # Each passage is quoted once: one block quote per source.
-    assert sum(line.startswith("> ") for line in md.splitlines()) == len(doc.sources)
+    # Each passage is quoted once: one block quote per quotation, none twice.
+    quotes = [b for b in blocks(doc) if isinstance(b, Quotation)]
+    assert sum(line.startswith("> ") for line in md.splitlines()) == len(quotes)
 
 
 def tag(facet: str, tag_id: str) -> Tag:
@@ -216,6 +222,41 @@ def test_chosen_sentences_are_quoted_with_an_ellipsis_between() -> None:
     assert quote.text == f"{fold(text[slice(*first)])} {ELLIPSIS} {fold(text[slice(*last)])}"
 
 
+def test_a_key_message_is_not_quoted_again_further_down(
+    drafted: tuple[Brief, BriefDocument],
+) -> None:
+    brief, doc = drafted
+    points = [b for b in doc.sections[0].blocks if isinstance(b, KeyPoint)]
+    quotes = {b.passage_id: b for b in blocks(doc) if isinstance(b, Quotation)}
+    assert points
+    for point in points:
+        quote = quotes.get(point.passage_id)
+        if quote is not None:  # what is left of its passage: never the key sentence itself
+            assert point.text not in quote.text
+            assert all(b <= point.start or point.end <= a for a, b in quote.spans)
+
+
+def test_a_key_message_inside_a_quotation_leaves_an_ellipsis() -> None:
+    text = PASSAGES["hostile"].text
+    spans = sentences(text)
+    middle = spans[2]
+    brief = set_spans(add_item(new_brief("t"), "hostile"), "hostile", spans[1:])
+    brief = set_key_message(brief, "hostile", middle)
+    doc = compose(brief, PASSAGES, load_taxonomy(), "es")
+    [point] = [b for b in doc.sections[0].blocks if isinstance(b, KeyPoint)]
+    [quote] = [b for b in blocks(doc) if isinstance(b, Quotation)]
+    assert point.text == fold(text[slice(*middle)])
+    before, after = quote.text.split(f" {ELLIPSIS} ")
+    assert before == fold(text[slice(*spans[1])])
+    assert after.startswith(fold(text[slice(*spans[3])]))
+    assert point.text not in quote.text
+    # A passage whose key message is all it quotes is cited by number only.
+    only = set_key_message(set_spans(brief, "hostile", [middle]), "hostile", middle)
+    doc = compose(only, PASSAGES, load_taxonomy(), "es")
+    assert not [b for b in blocks(doc) if isinstance(b, Quotation)]
+    assert any(isinstance(b, Table) and "[1]" in b.rows[0][-1] for b in blocks(doc))
+
+
 def test_key_messages_are_edited_reordered_and_leave_with_their_passage() -> None:
     brief = new_brief("t")
     for pid in PASSAGES:
@@ -258,8 +299,13 @@ def test_a_version_1_brief_file_opens_and_quotes_whole_passages(
     assert all(item.spans is None for item in brief.items) and brief.key_messages == []
     doc = compose_brief(corpus_kb, brief, "es")
     stored = {p.id: p for p in corpus_kb.passages(ids)}
+    keys = {b.passage_id: b for b in doc.sections[0].blocks if isinstance(b, KeyPoint)}
     for q in (b for b in blocks(doc) if isinstance(b, Quotation)):
-        assert q.text == fold(stored[q.passage_id].text)  # whole, until the author picks
+        text = stored[q.passage_id].text  # whole, until the author picks (but its key message)
+        key = keys.get(q.passage_id)
+        assert q.spans == (
+            leave_out(text, whole(text), (key.start, key.end)) if key else whole(text)
+        )
     assert any(isinstance(b, KeyPoint) for b in doc.sections[0].blocks)
 
 
@@ -272,6 +318,32 @@ def test_eight_passages_fit_three_pdf_pages(drafted: tuple[Brief, BriefDocument]
     assert "Mensajes clave" in text and "Lecciones por país" in text
 
 
+ENGLISH = "How can public-private coordination in cluster policies be improved?"
+
+
+def pdf_pages(doc: BriefDocument) -> int:
+    return len(PdfReader(io.BytesIO(export_bytes(doc, "pdf"))).pages)
+
+
+def test_an_english_brief_of_eight_passages_fits_three_pdf_pages(
+    corpus_kb: KnowledgeBase,
+) -> None:
+    english = SearchFilters(langs=("en",))
+    brief = draft_brief(corpus_kb, ENGLISH, k=8, lang="en", filters=english)
+    assert len(brief.items) == 8
+    doc = compose_brief(corpus_kb, brief, "en")
+    assert len(doc.sources) == 8 and doc.sections[0].heading == "Key messages"
+    assert pdf_pages(doc) <= 3
+    # Quoted whole, the same eight passages run longer, and still fit.
+    whole_brief = brief
+    for pid in brief.passage_ids:
+        whole_brief = set_spans(whole_brief, pid, None)
+    whole_doc = compose_brief(corpus_kb, whole_brief, "en")
+    quoted = sum(len(b.text) for b in blocks(whole_doc) if isinstance(b, Quotation))
+    assert quoted > sum(len(b.text) for b in blocks(doc) if isinstance(b, Quotation))
+    assert pdf_pages(doc) <= pdf_pages(whole_doc) <= 3
+
+
 def test_docx_uses_word_headings_list_quote_table_and_superscript(
     drafted: tuple[Brief, BriefDocument],
 ) -> None:
@@ -279,7 +351,8 @@ def test_docx_uses_word_headings_list_quote_table_and_superscript(
     document = docx.Document(io.BytesIO(export_bytes(doc, "docx")))
     styles = Counter(p.style.name for p in document.paragraphs)
     assert styles["Title"] == 1 and styles["Heading 1"] == 6
-    assert 3 <= styles["List Bullet"] <= 5 and styles["Quote"] == 8
+    quotes = [b for b in blocks(doc) if isinstance(b, Quotation)]
+    assert 3 <= styles["List Bullet"] <= 5 and styles["Quote"] == len(quotes) >= 4
     [table] = document.tables
     assert table.style.name == "Table Grid"
     assert table.rows[0].cells[0].text == "País u organismo" and len(table.rows) >= 2

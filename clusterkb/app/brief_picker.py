@@ -18,7 +18,8 @@ from clusterkb.app.brief_session import (
     reset_fields,
     start_new,
 )
-from clusterkb.app.i18n import t
+from clusterkb.app.i18n import t, tn
+from clusterkb.app.reasons import brief_reason
 from kb.briefs.brief import BriefError
 from kb.briefs.store import StoredBrief, delete, duplicate, list_visible, rename, set_shared
 from kb.workspace.roles import Actor, Role
@@ -60,7 +61,7 @@ def _run(action: str, done: str, *args: object) -> None:
         else:
             result = delete(record.id, folder(), actor)
     except (BriefError, PermissionError, OSError) as exc:
-        flash("error", t("brief_action_failed", reason=str(exc)))
+        flash("error", t("brief_action_failed", reason=brief_reason(exc)))
         return
     st.session_state.pop(CONFIRM_KEY, None)
     st.session_state.pop(RENAME_KEY, None)
@@ -134,7 +135,7 @@ def brief_picker() -> None:
     may_delete = mine or actor.role >= Role.ADMIN
     with delete_col.popover(t("brief_delete"), icon=":material/delete:", disabled=not may_delete):
         st.checkbox(
-            t("brief_delete_confirm", name=current.name, n=len(current.brief.items)),
+            tn("brief_delete_confirm", len(current.brief.items), name=current.name),
             key=CONFIRM_KEY,
         )
         st.button(

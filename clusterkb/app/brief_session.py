@@ -10,7 +10,7 @@ the page shows the saved brief again.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,10 +18,12 @@ import streamlit as st
 
 from clusterkb.app.auth import current_actor
 from clusterkb.app.i18n import lang, t
+from clusterkb.app.reasons import brief_reason
 from clusterkb.app.resources import current_settings
 from kb.briefs.brief import (
     Brief,
     BriefError,
+    Span,
     add_item,
     edit_brief,
     move_item,
@@ -120,7 +122,7 @@ def open_brief(brief_id: str) -> None:
     try:
         record = get(brief_id, folder(), _actor())
     except (BriefError, PermissionError) as exc:
-        flash("error", t("brief_open_failed", reason=str(exc)))
+        flash("error", t("brief_open_failed", reason=brief_reason(exc)))
         return
     _show(record)
     reset_fields()
@@ -137,7 +139,7 @@ def start_new() -> None:
             new_brief(name, title=t("brief_default_title"), lang=lang()), folder(), actor
         )
     except (BriefError, PermissionError, OSError) as exc:
-        flash("error", t("brief_save_failed", reason=str(exc)))
+        flash("error", t("brief_save_failed", reason=brief_reason(exc)))
         return
     _show(record)
     reset_fields()
@@ -171,7 +173,7 @@ def change_brief(change: Callable[[Brief], Brief]) -> bool:
         reset_fields()
         return False
     except (BriefError, PermissionError, OSError) as exc:
-        flash("error", t("brief_save_failed", reason=str(exc)))
+        flash("error", t("brief_save_failed", reason=brief_reason(exc)))
         return False
     _show(saved)
     return True
@@ -195,9 +197,18 @@ def in_brief(passage_id: str) -> bool:
     return passage_id in brief().passage_ids
 
 
-def add_to_brief(passage_id: str) -> None:
-    """Button callback: append a passage to the open brief."""
-    change_brief(lambda b: add_item(b, passage_id))
+def add_to_brief(passage_id: str, spans: Sequence[Span] | None = None, question: str = "") -> None:
+    """Button callback: append a passage to the open brief, quoting `spans` of it (the
+    sentences that answered the search that found it; None leaves the choice to the brief
+    page). A brief without a question takes the search's `question` as its own, so the
+    sentences it highlights later answer the same thing."""
+
+    def added(current: Brief) -> Brief:
+        if question.strip() and not current.question.strip():
+            current = edit_brief(current, question=" ".join(question.split()))
+        return add_item(current, passage_id, spans=spans or None)
+
+    change_brief(added)
 
 
 def remove_from_brief(passage_id: str) -> None:
@@ -283,7 +294,7 @@ def reopen_from(folder_: Path | None, choice_key: str) -> None:
     try:
         record = find(str(choice), folder(), _actor())
     except (BriefError, PermissionError) as exc:
-        flash("error", t("brief_open_failed", reason=str(exc)))
+        flash("error", t("brief_open_failed", reason=brief_reason(exc)))
         return
     open_brief(record.id)
     flash("success", t("brief_opened", name=record.name))

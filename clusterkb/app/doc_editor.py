@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from clusterkb.app.auth import current_actor
-from clusterkb.app.i18n import t
+from clusterkb.app.i18n import t, tn
 from clusterkb.app.reasons import error_reason
 from clusterkb.app.text import md
 from clusterkb.app.widgets import country_label, lang_name
@@ -163,7 +163,7 @@ def removal(kb: KnowledgeBase, record: DocRecord) -> None:
         where = t("doc_remove_upload")
     else:
         where = t("doc_remove_elsewhere", path=record.path)
-    ask = t("doc_remove_confirm", title=record.title, passages=len(record.passage_ids))
+    ask = tn("doc_remove_confirm", len(record.passage_ids), title=record.title)
     st.warning(md(ask) + "\n\n" + md(where))
     yes, no = st.columns(2)
     yes.button(

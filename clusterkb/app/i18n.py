@@ -33,3 +33,10 @@ def lang() -> str:
 def t(key: str, **values: Any) -> str:
     """The interface string `key` in this session's language."""
     return translate(key, lang(), **values)
+
+
+def tn(key: str, n: int, **values: Any) -> str:
+    """`key` said of `n` things: its `key_one` form for one and `key_other` otherwise (as
+    `kb/briefs/labels.yaml` does), with `{n}` filled; a key without such forms as it is."""
+    form = f"{key}_one" if n == 1 else f"{key}_other"
+    return t(form if form in ES else key, n=n, **values)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from clusterkb.app.i18n import t
+from clusterkb.app.i18n import t, tn
 from clusterkb.app.reasons import file_reason
 from clusterkb.app.text import md_line
 from kb.workspace.jobs import QUEUED, RUNNING, Job, JobNote
@@ -17,7 +17,7 @@ from kb.workspace.jobs import QUEUED, RUNNING, Job, JobNote
 def job_title(job: Job) -> str:
     """E.g. "Subida de ana · 3 archivos" (Markdown-safe)."""
     when = job.created.replace("T", " ")[:16]
-    return t(f"job_kind_{job.kind}", user=md_line(job.actor), n=len(job.files), when=when)
+    return tn(f"job_kind_{job.kind}", len(job.files), user=md_line(job.actor), when=when)
 
 
 def job_state(job: Job) -> str:
@@ -29,7 +29,7 @@ def progress_line(job: Job) -> str:
     if job.state == QUEUED:
         return t("job_waiting")
     p = job.progress
-    line = t("job_progress", done=p.files_done, total=p.files_total or "…", n=p.passages)
+    line = tn("job_progress", p.passages, done=p.files_done, total=p.files_total or "…")
     return f"{line} · {md_line(p.current)}" if p.current else line
 
 

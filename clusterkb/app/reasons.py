@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from clusterkb.app.i18n import lang, translate
+from clusterkb.app.i18n import ES, lang, translate
 from ingest.errors import IngestError
+from kb.briefs.brief import BriefError
 from kb.storage.lock import WriterBusyError
+from kb.workspace.roles import PermissionDenied
 
 Rule = tuple[re.Pattern[str], str]
 
@@ -117,4 +119,21 @@ def error_reason(exc: BaseException, language: str | None = None) -> str:
         return translate("reason_busy", language or lang())
     if isinstance(exc, IngestError):
         return file_reason(exc.reason, language)
+    if isinstance(exc, BriefError | PermissionDenied):
+        return brief_reason(exc, language)
+    return str(exc)
+
+
+def brief_reason(exc: BaseException, language: str | None = None) -> str:
+    """Why a brief could not be opened, saved or changed: a brief error by its code (with the
+    name or owner it carries), a role that may not keep briefs, a disk error by its cause; an
+    error of no known code as its message."""
+    language = language or lang()
+    if isinstance(exc, PermissionDenied):
+        return translate("auth_denied", language)
+    if isinstance(exc, BriefError):
+        key = f"brief_error_{exc.code}"
+        return translate(key, language, **exc.values) if key in ES else str(exc)
+    if isinstance(exc, OSError):
+        return translate("brief_error_disk", language, detail=exc.strerror or str(exc))
     return str(exc)

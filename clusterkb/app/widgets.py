@@ -98,9 +98,11 @@ def render_passage(
     max_chars: int | None = None,
     show_source: bool = True,
     highlights: Sequence[Highlight] = (),
+    query: str = "",
 ) -> None:
     """One result card: quotation (the sentences answering the search marked), citation, id,
-    tags with reasons, and 'add to brief'."""
+    tags with reasons, and 'add to brief' (which quotes the marked sentences; `query`, the
+    search that marked them, becomes the question of a brief that has none)."""
     taxonomy = get_taxonomy()
     with st.container(border=True):
         if highlights:
@@ -122,7 +124,7 @@ def render_passage(
                 t("in_brief") if added else t("add_to_brief"),
                 key=f"{key_prefix}_add_{passage.id}",
                 on_click=add_to_brief,
-                args=(passage.id,),
+                args=(passage.id, sorted((h.start, h.end) for h in highlights) or None, query),
                 disabled=added,
                 icon=":material/check:" if added else ":material/add:",
             )

@@ -27,7 +27,18 @@ Span = tuple[int, int]
 
 
 class BriefError(ValueError):
-    """A brief operation cannot be done (unknown brief or passage, bad position or name)."""
+    """A brief operation cannot be done (unknown brief or passage, bad position or name).
+
+    The message is English (the CLI prints it); `code` and `values` say the same for an
+    interface that words it in its own language (`brief_error_<code>` with the values)."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, code: str | None = None, **values: object) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+        self.values = {key: str(value) for key, value in values.items()}
 
 
 def _spans(value: object) -> tuple[Span, ...] | None:
@@ -180,7 +191,9 @@ def slug(name: str) -> str:
     key = re.sub(r"[^a-z0-9_]+", "-", ascii_name.lower()).strip("-_")
     key = key[:MAX_SLUG].rstrip("-_")
     if not key:
-        raise BriefError(f"{name!r} is not a usable brief name: use letters or digits")
+        raise BriefError(
+            f"{name!r} is not a usable brief name: use letters or digits", "bad_name", name=name
+        )
     return key
 
 
@@ -205,7 +218,9 @@ def _index(brief: Brief, passage_id: str) -> int:
     for i, item in enumerate(brief.items):
         if item.passage_id == passage_id:
             return i
-    raise BriefError(f"passage {passage_id!r} is not in brief {brief.name!r}")
+    raise BriefError(
+        f"passage {passage_id!r} is not in brief {brief.name!r}", "not_in_brief", id=passage_id
+    )
 
 
 def add_item(

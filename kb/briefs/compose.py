@@ -4,7 +4,10 @@ context, lessons by country (a table), recommendations, strength of evidence, so
 Extractive by construction: evidence enters only as text cut from a stored passage at the
 offsets the brief keeps, with its citation number. Each passage is quoted once, in the one
 section it belongs to (recommendations, else lessons of its country, else context); the
-table, the key messages and the evidence section refer to it by number. The only other text
+table, the key messages and the evidence section refer to it by number. A key message's
+sentence is quoted at the top only: the passage's quotation further down leaves it out
+('[…]' where text is quoted on both sides), and a passage whose key message was all it
+quoted is cited by number only. The only other text
 is headings, counts and labels from the taxonomy and the country list, and what the author
 wrote (title, question, purpose, notes), which is always labelled as theirs.
 """
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 
 from kb.briefs.brief import Brief, BriefItem, KeyMessage, Span
 from kb.briefs.labels import LABELS
-from kb.briefs.quotes import fold, places, quotation, quoted_spans
+from kb.briefs.quotes import fold, leave_out, places, quotation, quoted_spans
 from kb.citations import pages_cited
 from kb.countries import country_name
 from kb.models import Passage
@@ -167,12 +170,14 @@ def compose(
     """The brief as a policy brief; passages missing from `passages` are listed."""
     lang = lang or brief.lang
     t = LABELS.table(lang)
-    cited = [
-        _Cited(
-            passages[item.passage_id], n, item, quoted_spans(item, passages[item.passage_id].text)
-        )
-        for n, item in enumerate((i for i in brief.items if i.passage_id in passages), start=1)
-    ]
+    keys = _key_spans(brief, passages)
+    cited = []
+    for n, item in enumerate((i for i in brief.items if i.passage_id in passages), start=1):
+        text = passages[item.passage_id].text
+        spans = quoted_spans(item, text)
+        if item.passage_id in keys:
+            spans = leave_out(text, spans, keys[item.passage_id])
+        cited.append(_Cited(passages[item.passage_id], n, item, spans))
     by_id = {c.passage.id: c for c in cited}
     sections = [
         Section(t["key_messages"], _key_messages(brief, by_id, lang, t)),
@@ -186,6 +191,20 @@ def compose(
     return BriefDocument(
         brief.title, lang, tuple(sections), t["sources"], sources, missing, _intro(brief, t)
     )
+
+
+def _key_spans(brief: Brief, passages: Mapping[str, Passage]) -> dict[str, Span]:
+    """Passage id -> the offsets of its key message (the first one that still fits it)."""
+    found: dict[str, Span] = {}
+    for m in brief.key_messages:
+        passage = passages.get(m.passage_id)
+        if (
+            passage is not None
+            and m.end <= len(passage.text)
+            and passage.text[m.start : m.end].strip()
+        ):
+            found.setdefault(m.passage_id, (m.start, m.end))
+    return found
 
 
 def _sources(cited: list[_Cited], lang: str, t: Mapping[str, str]) -> tuple[Source, ...]:
@@ -255,7 +274,11 @@ def _context(cited: list[_Cited], lang: str, t: Mapping[str, str]) -> tuple[Bloc
         documents=_count(t, "documents", len(docs)),
         c=", ".join(names) or t["no_country"],
     )
-    quotes = [c.quote(lang, attribution=False) for c in cited if home_of(c.passage) == "context"]
+    quotes = [
+        c.quote(lang, attribution=False)
+        for c in cited
+        if c.spans and home_of(c.passage) == "context"
+    ]
     return (Paragraph(scope), *quotes)
 
 
@@ -302,7 +325,7 @@ def _lessons(
     # Each passage is quoted under the first country it speaks of; the table lists the rest.
     quoted: dict[str, list[_Cited]] = {}
     for c in cited:
-        if home_of(c.passage) == "lessons":
+        if c.spans and home_of(c.passage) == "lessons":
             quoted.setdefault(places(c.passage)[0], []).append(c)
     for place, group in quoted.items():
         blocks.append(Subheading(country_name(place, lang)))
@@ -318,7 +341,8 @@ def _recommendations(
     for c in cited:
         if home_of(c.passage) != "recommendations":
             continue
-        blocks.append(c.quote(lang))
+        if c.spans:
+            blocks.append(c.quote(lang))
         if c.item.note.strip():  # the author's note right beside the passage it annotates
             blocks.append(Note(t["author_note"], c.item.note, c.number))
             noted.add(c.passage.id)

@@ -44,6 +44,31 @@ def quoted_spans(item: BriefItem, text: str) -> tuple[Span, ...]:
     return spans or whole(text)
 
 
+def trimmed(text: str, span: Span) -> Span | None:
+    """`span` without the white space at its ends; None when nothing but white space."""
+    a, b = span
+    part = text[a:b]
+    if not part.strip():
+        return None
+    return a + len(part) - len(part.lstrip()), b - len(part) + len(part.rstrip())
+
+
+def leave_out(text: str, spans: Sequence[Span], cut: Span) -> tuple[Span, ...]:
+    """The quoted `spans` with the text at `cut` taken out of them: a key message is quoted
+    at the top of the brief, so the passage's quotation further down skips it ('[…]' stands
+    where it was when text is quoted on both sides of it)."""
+    kept: list[Span] = []
+    for a, b in sorted(spans):
+        parts = [(a, b)]
+        if a < cut[1] and cut[0] < b:  # overlaps the cut: keep what lies on either side
+            parts = [(a, min(b, cut[0])), (max(a, cut[1]), b)]
+        for start, end in parts:
+            span = trimmed(text, (start, end)) if start < end else None
+            if span is not None:
+                kept.append(span)
+    return tuple(kept)
+
+
 def pieces(text: str, spans: Sequence[Span]) -> list[str]:
     """The quoted parts, adjacent ones (only white space between) joined into one."""
     parts: list[tuple[int, int]] = []

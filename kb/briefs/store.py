@@ -35,9 +35,13 @@ _ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}")
 class BriefConflict(BriefError):
     """The brief changed since it was read (another tab, user or command saved it)."""
 
+    code = "conflict"
+
 
 class NotOwner(BriefError):
     """The brief belongs to someone else: readable when shared, never changeable."""
+
+    code = "not_owner"
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ class StoredBrief:
 def brief_file(brief_id: str, folder: Path) -> Path:
     """Where the brief `brief_id` lives; always a direct child of `folder`."""
     if not _ID.fullmatch(brief_id):
-        raise BriefError(f"{brief_id!r} is not a brief id")
+        raise BriefError(f"{brief_id!r} is not a brief id", "not_found", ref=brief_id)
     return folder / f"{brief_id}.json"
 
 
@@ -109,7 +113,7 @@ def _from_dict(data: dict[str, Any], brief_id: str, where: str) -> StoredBrief:
             updated=str(data.get("updated", "")),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise BriefError(f"{where}: not a brief file ({exc})") from exc
+        raise BriefError(f"{where}: not a brief file ({exc})", "unreadable") from exc
 
 
 def _to_dict(record: StoredBrief) -> dict[str, Any]:
@@ -132,9 +136,9 @@ def _read(brief_id: str, folder: Path) -> StoredBrief | None:
     except FileNotFoundError:
         return None
     except (OSError, json.JSONDecodeError) as exc:
-        raise BriefError(f"{path.name}: cannot be read ({exc})") from exc
+        raise BriefError(f"{path.name}: cannot be read ({exc})", "unreadable") from exc
     if not isinstance(data, dict):
-        raise BriefError(f"{path.name}: not a brief file")
+        raise BriefError(f"{path.name}: not a brief file", "unreadable")
     return _from_dict(data, brief_id, path.name)
 
 
@@ -166,7 +170,7 @@ def get(brief_id: str, folder: Path, actor: Actor | None = None) -> StoredBrief:
     who = acting(actor, ACTION)
     record = _read(brief_id, folder)
     if record is None or not record.visible_to(who):
-        raise BriefError(f"no brief {brief_id!r}")
+        raise BriefError(f"no brief {brief_id!r}", "not_found", ref=brief_id)
     return record
 
 
@@ -196,9 +200,11 @@ def find(ref: str, folder: Path, actor: Actor | None = None) -> StoredBrief:
             return named[0]
         if named:
             ids = ", ".join(f"{r.id} ({r.owner})" for r in named)
-            raise BriefError(f"several briefs are named {ref!r}: use an id ({ids})")
+            raise BriefError(
+                f"several briefs are named {ref!r}: use an id ({ids})", "ambiguous", ref=ref
+            )
     mine = ", ".join(r.name for r in visible if r.owned_by(who)) or "none yet"
-    raise BriefError(f"no brief named {ref!r} (your briefs: {mine})")
+    raise BriefError(f"no brief named {ref!r} (your briefs: {mine})", "not_found", ref=ref)
 
 
 def _key(name: str) -> str | None:
@@ -225,13 +231,17 @@ def _name_free(folder: Path, record: StoredBrief) -> None:
     key = slug(record.name)
     for other in _all(folder):
         if other.owner == record.owner and other.id != record.id and _key(other.name) == key:
-            raise BriefError(f"you already have a brief named {record.name!r}")
+            raise BriefError(
+                f"you already have a brief named {record.name!r}", "name_taken", name=record.name
+            )
 
 
 def _mine(record: StoredBrief, who: Actor) -> None:
     if not record.owned_by(who):
         raise NotOwner(
-            f"brief {record.name!r} belongs to {record.owner}: duplicate it to change a copy"
+            f"brief {record.name!r} belongs to {record.owner}: duplicate it to change a copy",
+            name=record.name,
+            owner=record.owner,
         )
 
 
@@ -263,12 +273,13 @@ def save(record: StoredBrief, folder: Path, actor: Actor | None = None) -> Store
     with _locked(folder):
         current = _read(record.id, folder)
         if current is None:
-            raise BriefError(f"brief {record.name!r} was deleted")
+            raise BriefError(f"brief {record.name!r} was deleted", "deleted", name=record.name)
         _mine(current, who)
         if current.revision != record.revision:
             raise BriefConflict(
                 f"brief {record.name!r} was changed elsewhere (revision {current.revision}, "
-                f"this copy is {record.revision}); reopen it to see the changes"
+                f"this copy is {record.revision}); reopen it to see the changes",
+                name=record.name,
             )
         now = _now()
         saved = replace(
@@ -291,7 +302,7 @@ def _change(
     with _locked(folder):
         current = _read(brief_id, folder)
         if current is None or not current.visible_to(who):
-            raise BriefError(f"no brief {brief_id!r}")
+            raise BriefError(f"no brief {brief_id!r}", "not_found", ref=brief_id)
         _mine(current, who)
         changed = replace(current, revision=current.revision + 1, updated=_now(), **changes)
         _name_free(folder, changed)
@@ -332,7 +343,7 @@ def delete(brief_id: str, folder: Path, actor: Actor | None = None) -> StoredBri
     with _locked(folder):
         current = _read(brief_id, folder)
         if current is None or not current.visible_to(who):
-            raise BriefError(f"no brief {brief_id!r}")
+            raise BriefError(f"no brief {brief_id!r}", "not_found", ref=brief_id)
         if who.role < Role.ADMIN:
             _mine(current, who)
         brief_file(brief_id, folder).unlink()
