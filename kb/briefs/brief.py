@@ -100,7 +100,7 @@ def _key_message(value: object) -> KeyMessage:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")  # orders quick edits
 
 
 @dataclass
