@@ -30,6 +30,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from kb.files import fsync_folder
 from kb.models import Passage, SearchFilters
 from kb.storage.keyword_ids import difference, lookup, wanted_keys
 from kb.storage.keyword_merging import merge_plan
@@ -412,14 +413,14 @@ class LexicalIndex:
                 name = f"seg-{secrets.token_hex(6)}"
                 tmp = path / f"{name}.tmp"
                 write_segment(segment, tmp)
-                _fsync_folder(tmp)
+                fsync_folder(tmp)
                 os.replace(tmp, path / name)
                 segment.saved = (path, name)
                 part.deleted_file = None
             name = segment.saved[1]  # type: ignore[index]
             if not has_keys(path / name):  # written before segments saved their sorted ids
                 write_keys(segment, path / name)
-                _fsync_folder(path / name)
+                fsync_folder(path / name)
             if len(part.deleted) and not (
                 part.deleted_file and (path / part.deleted_file).exists()
             ):
@@ -438,9 +439,9 @@ class LexicalIndex:
             fh.write(head)
             fh.flush()
             os.fsync(fh.fileno())
-        _fsync_folder(path)
+        fsync_folder(path)
         os.replace(tmp_head, path / HEAD_FILE)  # the commit
-        _fsync_folder(path)
+        fsync_folder(path)
         named = {str(e["name"]) for e in entries} | {
             str(e["deleted"]) for e in entries if e["deleted"]
         }
@@ -532,20 +533,6 @@ def stamp(path: Path) -> tuple[int, int, int] | None:
     if not rows_file.exists():
         rows_file = _old(path) / ROWS_FILE
     return _identity(rows_file)
-
-
-def _fsync_folder(path: Path) -> None:
-    """Make renames and new names in `path` durable (POSIX)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # -- the index of earlier versions: one bm25s folder, swapped whole --------------------------
