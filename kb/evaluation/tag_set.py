@@ -70,20 +70,26 @@ class Skipped:
     reason: str
 
 
-def _entry(raw: dict[str, Any], taxonomy: Taxonomy) -> LabelledPassage:
-    where = f"entry {raw.get('id', '?')!r}"
+def read_labels(raw: dict[str, Any], where: str, taxonomy: Taxonomy) -> Labels:
+    """The four facets' labels of a labelled entry; every facet must be given, every tag known."""
     tags = raw.get("tags") or {}
     missing = [f for f in FACETS if f not in tags]
     if missing:
         # An absent facet would silently count as "no tag applies": demand it explicitly.
         raise TagSetError(f"{where}: no label for {', '.join(missing)} (use [] for none)")
-    expected: Labels = {}
+    labels: Labels = {}
     for facet in FACETS:
         values = frozenset(str(v) for v in tags[facet] or ())
         unknown = values - set(taxonomy.tag_ids(facet))
         if unknown:
             raise TagSetError(f"{where}: unknown {facet} tag(s) {', '.join(sorted(unknown))}")
-        expected[facet] = values
+        labels[facet] = values
+    return labels
+
+
+def _entry(raw: dict[str, Any], taxonomy: Taxonomy) -> LabelledPassage:
+    where = f"entry {raw.get('id', '?')!r}"
+    expected = read_labels(raw, where, taxonomy)
     if bool(raw.get("doc")) == bool(raw.get("file")):
         raise TagSetError(f"{where}: give either doc + anchor or file + page + span + sha256")
     if raw.get("doc"):

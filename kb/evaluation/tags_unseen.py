@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kb.evaluation.tag_set import Labels, TagSetError, read_labels
 from kb.files import read_yaml, sha256_text
-from kb.models import BODY, FACETS, KINDS
+from kb.models import BODY, KINDS
 from kb.tags.taxonomy import Taxonomy, load_taxonomy
 
-Labels = dict[str, frozenset[str]]
 LANGS = ("es", "en", "pt")
 
 
@@ -84,18 +84,10 @@ class Unresolved:
 
 
 def _labels(raw: dict[str, Any], where: str, taxonomy: Taxonomy) -> Labels:
-    tags = raw.get("tags") or {}
-    missing = [f for f in FACETS if f not in tags]
-    if missing:
-        raise UnseenSetError(f"{where}: no label for {', '.join(missing)} (use [] for none)")
-    out: Labels = {}
-    for facet in FACETS:
-        values = frozenset(str(v) for v in tags[facet] or ())
-        unknown = values - set(taxonomy.tag_ids(facet))
-        if unknown:
-            raise UnseenSetError(f"{where}: unknown {facet} tag(s) {', '.join(sorted(unknown))}")
-        out[facet] = values
-    return out
+    try:
+        return read_labels(raw, where, taxonomy)
+    except TagSetError as exc:
+        raise UnseenSetError(str(exc)) from exc
 
 
 def _entry(raw: dict[str, Any], taxonomy: Taxonomy) -> UnseenPassage:
