@@ -11,6 +11,7 @@ from bench.measure import emit
 
 
 def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+    from bench.app_pages import app_pages_task
     from bench.background_ingest import background_ingest_task
     from bench.bm25_bench import bm25_task, keyword_add_task
     from bench.encoders import encode_task, quality_task
@@ -37,6 +38,7 @@ def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         "keyword_add": keyword_add_task,
         "idle": idle_task,
         "background_ingest": background_ingest_task,
+        "app_pages": app_pages_task,
     }
 
 

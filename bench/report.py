@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from bench.app_pages import render as app_pages_section
 from bench.background_ingest import render as background_section
 from bench.background_ingest import target_row as background_target
 from bench.bm25_bench import section as keyword_section
@@ -85,6 +86,7 @@ def render(r: dict[str, Any]) -> str:
     lines += _encoders(r)
     lines += _search(r)
     lines += background_section(r)
+    lines += app_pages_section(r)
     lines += _server(r)
     lines += _bm25(r)
     lines += keyword_section(r)

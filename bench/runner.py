@@ -150,6 +150,10 @@ def run(opts: Options, log: Callable[[str], None]) -> dict[str, Any]:
         out["encoder_quality"] = run_child("encoder_quality", {"home": str(work / "quality")})
     out["idle"] = run_child("idle", {"backend": opts.backend})
     out["background_ingest"] = _background_ingest(work, real_dir, opts, queries, log)
+    # --- the app in a browser (bench/app_pages.py) ---
+    log("app: pages in headless Chromium")
+    runs = 1 if opts.quick else 2
+    out["app_pages"] = run_child("app_pages", {"home": str(work / "ingest"), "runs": runs})
 
     fingerprint = _fingerprint(real_dir)
     out["stores"], out["search"], out["server"], out["ingest_into"] = [], [], [], []

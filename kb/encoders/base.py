@@ -8,8 +8,9 @@ from typing import Protocol
 import numpy as np
 
 E5_NAME = "e5-small"
+E5_INT8_NAME = "e5-small-int8"
 MINILM_NAME = "minilm"
-BUNDLED = (E5_NAME, MINILM_NAME)
+BUNDLED = (E5_INT8_NAME, E5_NAME, MINILM_NAME)
 
 
 class Embedder(Protocol):

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.config import Settings, get_settings
-from kb.encoders import Embedder, get_embedder
+from kb.encoders import Embedder, get_embedder, store_model
 from kb.models import Passage
 from kb.storage.keyword_index import LexicalIndex
 from kb.storage.keyword_index import stamp as index_stamp
 from kb.storage.manifest import Manifest, load_manifest, save_manifest
-from kb.storage.vectors import PassageStore
+from kb.storage.vectors import PassageStore, recorded_model
 
 Stamp = tuple[int, int, int] | None
 
@@ -112,6 +112,10 @@ def open_kb(settings: Settings | None = None, *, allow_model_change: bool = Fals
     (a rebuild is about to re-embed everything).
     """
     settings = settings or get_settings()
-    embedder = get_embedder(settings.embedding_model, settings.threads)
+    model = settings.embedding_model
+    if not allow_model_change and "embedding_model" not in settings.model_fields_set:
+        # Not chosen by the user: a store built with another bundled model keeps its model.
+        model = store_model(recorded_model(settings), model)
+    embedder = get_embedder(model, settings.threads)
     store = PassageStore(settings, embedder.name, embedder.dim, allow_model_change)
     return KnowledgeBase(settings=settings, embedder=embedder, store=store)
