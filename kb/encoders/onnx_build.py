@@ -26,6 +26,7 @@ from kb.encoders.base import EmbeddingModelError
 
 MODEL_FILE = "model.onnx"
 INFO_FILE = "build.json"
+log = logging.getLogger(__name__)
 
 
 class OnnxExportError(EmbeddingModelError):
@@ -84,7 +85,10 @@ def ensure_model(
         if shared is not None and is_current(shared, info):
             _install(folder, lambda work: _copy_files(shared, work))
         else:
+            # Shown on the first start: the export takes about a minute on two cores.
+            log.warning("Preparing the %s encoder model (once; about a minute)...", folder.name)
             _install(folder, lambda work: _build_with_info(work, info, build))
+            log.warning("Encoder model ready: %s", folder)
             if shared is not None:
                 _publish(folder, shared)
     return folder / MODEL_FILE
