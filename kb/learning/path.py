@@ -179,27 +179,34 @@ def load_path(path: Path = LEARNING_PATH, taxonomy: Taxonomy | None = None) -> L
     return parse_path(read_yaml(path, LearningPathError), taxonomy, str(path))
 
 
-def step_hits(kb: KnowledgeBase, step: Step, lang: str = "es") -> list[Hit]:
+def step_hits(
+    kb: KnowledgeBase, step: Step, lang: str = "es", highlights: bool = True
+) -> list[Hit]:
     """A step's passages: in the reader's language if any match, else in another language."""
+    mark = highlights
     if step.filters.langs:  # the trainer chose the languages: there is no preference to apply
-        return search(kb, step.query_in(lang), k=step.k, filters=step.filters)
+        return search(kb, step.query_in(lang), k=step.k, filters=step.filters, highlights=mark)
     # Search each language with the query written in it, so BM25 meets words it can match.
     order = [lang] if lang in step.query else []
     order += [other for other in step.query if other != lang]
     for query_lang in order:
         only = replace(step.filters, langs=(query_lang,))
-        hits = search(kb, step.query[query_lang], k=step.k, filters=only)
+        hits = search(kb, step.query[query_lang], k=step.k, filters=only, highlights=mark)
         if hits:
             return hits
-    return search(kb, step.query_in(lang), k=step.k, filters=step.filters)
+    return search(kb, step.query_in(lang), k=step.k, filters=step.filters, highlights=mark)
 
 
 def build_path(
-    kb: KnowledgeBase, lang: str = "es", path: LearningPath | None = None
+    kb: KnowledgeBase,
+    lang: str = "es",
+    path: LearningPath | None = None,
+    highlights: bool = True,
 ) -> list[PathStep]:
-    """Every step of the learning path with the passages to read for it."""
+    """Every step of the learning path with the passages to read for it; without
+    `highlights`, the passages carry no answering sentences (cheaper: none are embedded)."""
     learning = path or load_path()
     return [
-        PathStep(number, step, lang, tuple(step_hits(kb, step, lang)))
+        PathStep(number, step, lang, tuple(step_hits(kb, step, lang, highlights)))
         for number, step in enumerate(learning.steps, start=1)
     ]

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from kb.models import FACETS, Hit, SearchFilters
-from kb.retrieval.highlights import Highlighter
-from kb.retrieval.search import search
+from kb.retrieval.search import search, sentence_highlighter
 from kb.storage.knowledge import KnowledgeBase
 
 PROFILE_DEPTH = 20
@@ -109,7 +108,7 @@ def compare(
         hits = search(kb, query, k=depth, filters=filters, highlights=False, query_vector=vector)
         found.append((country, hits))
     shown = {h.passage.id: h.passage for _, hits in found for h in hits[:k]}
-    marked = Highlighter(query, vector, kb.embedder.embed_passages).for_passages(
+    marked = sentence_highlighter(kb, query, vector).for_passages(
         [(p.id, p.text, p.lang) for p in shown.values()]
     )
     columns = [

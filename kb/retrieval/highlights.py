@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -29,6 +30,8 @@ EMBED_CHARS = 400
 """Long 'sentences' (tables, lists without stops) are embedded by their start only."""
 BM25_K1 = 1.2
 BM25_B = 0.75
+CACHED_SENTENCES = 20_000
+"""Sentence vectors a process keeps across searches (384 floats each: about 30 MB)."""
 
 
 @dataclass(frozen=True)
@@ -205,15 +208,61 @@ def _is_heading(text: str) -> bool:
     return text.rstrip()[-1:] not in '.!?:;…)"”»' and len(text.split()) < HEADING_WORDS
 
 
+class SentenceVectors:
+    """Vectors of sentences already embedded, by text, the least recently used dropped first.
+
+    A sentence's vector does not depend on the query, so a passage found again by another
+    search (or shown in another column, or by another user) costs nothing to highlight.
+    Shared by the threads of a server: every access holds a lock."""
+
+    def __init__(self, capacity: int = CACHED_SENTENCES) -> None:
+        self.capacity = capacity
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def encode(self, encode: Encode, texts: Sequence[str]) -> np.ndarray:
+        """The vectors of `texts` in order; only the ones not kept yet go to `encode`."""
+        with self._lock:
+            known = {t: self._vectors[t] for t in dict.fromkeys(texts) if t in self._vectors}
+            for text in known:
+                self._vectors.move_to_end(text)
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            fresh = np.asarray(encode(missing), dtype=np.float32)
+            with self._lock:
+                for text, vector in zip(missing, fresh, strict=True):
+                    self._vectors[text] = vector
+                    self._vectors.move_to_end(text)
+                while len(self._vectors) > self.capacity:
+                    self._vectors.popitem(last=False)
+            known.update(zip(missing, fresh, strict=True))
+        return np.stack([known[t] for t in texts]) if texts else np.zeros((0, 0), np.float32)
+
+
+_SHARED: dict[tuple[str, int], SentenceVectors] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_sentence_vectors(model: str, dim: int) -> SentenceVectors:
+    """The process's cache of sentence vectors for the encoder called `model`."""
+    with _SHARED_LOCK:
+        return _SHARED.setdefault((model, dim), SentenceVectors())
+
+
 @dataclass
 class Highlighter:
     """Highlights for the hits of one search: sentences of every passage embedded in one batch
-    (at most MAX_SENTENCES, the lexically best of each passage first), cached by passage id."""
+    (at most MAX_SENTENCES, the lexically best of each passage first), cached by passage id.
+    With `vectors`, sentences embedded by earlier searches are not embedded again."""
 
     query: str
     query_vector: np.ndarray | None
     encode: Encode | None
     budget: int = MAX_SENTENCES
+    vectors: SentenceVectors | None = None
 
     def __post_init__(self) -> None:
         self._cache: dict[str, list[Highlight]] = {}
@@ -246,7 +295,10 @@ class Highlighter:
         texts = [todo[p][1][a:b][:EMBED_CHARS] for p, i in chosen for a, b in [splits[p][i]]]
         if not texts:
             return out
-        vectors = np.asarray(self.encode(texts), dtype=np.float32)
+        if self.vectors is None:
+            vectors = np.asarray(self.encode(texts), dtype=np.float32)
+        else:
+            vectors = self.vectors.encode(self.encode, texts)
         q = np.asarray(self.query_vector, dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1) * max(float(np.linalg.norm(q)), 1e-12)
         sims = (vectors @ q) / np.maximum(norms, 1e-12)

@@ -16,7 +16,7 @@ import numpy as np
 from kb.models import BODY, Hit, SearchFilters
 from kb.retrieval.expansion import expand_query
 from kb.retrieval.fusion import reciprocal_rank_fusion
-from kb.retrieval.highlights import Highlighter
+from kb.retrieval.highlights import Highlighter, shared_sentence_vectors
 from kb.retrieval.translations import once_each, passage_keys
 from kb.storage.knowledge import KnowledgeBase
 
@@ -78,11 +78,18 @@ def search(
         # The dense ranker has embedded the query already, except in lexical mode.
         if mode == "lexical":
             vector = kb.embedder.embed_query(query) if query_vector is None else query_vector
-        marked = Highlighter(query, vector, kb.embedder.embed_passages).for_passages(
+        marked = sentence_highlighter(kb, query, vector).for_passages(
             [(h.passage.id, h.passage.text, h.passage.lang) for h in hits]
         )
         hits = [replace(h, highlights=tuple(marked[h.passage.id])) for h in hits]
     return hits
+
+
+def sentence_highlighter(kb: KnowledgeBase, query: str, vector: np.ndarray) -> Highlighter:
+    """Highlights for `query` that reuse the sentence vectors of earlier searches (the
+    process keeps them for the KB's encoder)."""
+    vectors = shared_sentence_vectors(kb.embedder.name, kb.embedder.dim)
+    return Highlighter(query, vector, kb.embedder.embed_passages, vectors=vectors)
 
 
 def body_first(ranked: list[tuple[str, float]], kb: KnowledgeBase) -> list[tuple[str, float]]:

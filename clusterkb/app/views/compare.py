@@ -35,8 +35,6 @@ GRID_CSS = f"""<style>
 }}
 </style>"""
 
-kb = open_kb_or_stop()
-taxonomy = get_taxonomy()
 st.header(t("compare_title"))
 st.caption(t("compare_intro"))
 
@@ -45,6 +43,10 @@ st.session_state.setdefault("compare_query", st.session_state.get("search_query"
 query = st.text_input(
     t("query"), key="compare_query", placeholder=t("compare_placeholder"), persist_state="session"
 )
+# The box comes first: a query can be typed while the server's start-up load still runs.
+with st.spinner(t("kb_loading")):
+    kb = open_kb_or_stop()
+taxonomy = get_taxonomy()
 known = available_countries(kb)
 options = known + [c for c in DEFAULT_COUNTRIES if c not in known]
 chosen = st.multiselect(

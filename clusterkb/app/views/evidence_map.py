@@ -12,10 +12,11 @@ from kb.retrieval.translations import passage_keys
 ROW_DIMS = ("problem", "instrument", "country")
 COL_DIMS = ("outcome", "instrument", "country", "evidence")
 
-kb = open_kb_or_stop()
-taxonomy = get_taxonomy()
 st.header(t("map_title"))
 st.caption(t("map_intro"))
+with st.spinner(t("kb_loading")):  # only while the server's start-up load is still running
+    kb = open_kb_or_stop()
+taxonomy = get_taxonomy()
 
 
 def dim_label(dim: str) -> str:

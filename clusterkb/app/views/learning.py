@@ -8,13 +8,15 @@ from clusterkb.app.resources import learning_path
 from clusterkb.app.text import md, md_line
 from clusterkb.app.widgets import open_kb_or_stop, render_passage
 
-kb = open_kb_or_stop()
 st.header(t("learn_title"))
 st.caption(t("learn_intro"))
+with st.spinner(t("kb_loading")):  # only while the server's start-up load is still running
+    kb = open_kb_or_stop()
 path_tab, quiz_tab = st.tabs([t("learn_path"), t("learn_quiz")])
 
 with path_tab:
-    steps = learning_path(lang(), kb.settings)
+    with st.spinner(t("learn_building")):
+        steps = learning_path(lang(), kb.settings)
     for step in steps:
         with st.expander(f"{step.number}. {md_line(step.title)}", expanded=step.number == 1):
             st.markdown(f"**{t('learn_goal')}** {md_line(step.goal)}")

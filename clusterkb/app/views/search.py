@@ -14,13 +14,14 @@ from kb.models import FACETS, SearchFilters
 from kb.retrieval.compare import available_countries
 from kb.retrieval.search import search
 
-kb = open_kb_or_stop()
 st.header(t("search_title"))
 st.caption(t("search_intro"))
-
 query = st.text_input(
     t("query"), key="search_query", placeholder=t("query_placeholder"), persist_state="session"
 )
+# The box comes first: a query can be typed while the server's start-up load still runs.
+with st.spinner(t("kb_loading")):
+    kb = open_kb_or_stop()
 with st.expander(t("filters"), expanded=True):
     left, middle, right = st.columns(3)
     countries = left.multiselect(
@@ -57,4 +58,4 @@ if not hits:
 else:
     st.caption(t("results_count", n=len(hits)))
     for hit in hits:
-        render_passage(hit.passage, "search", highlights=hit.highlights)
+        render_passage(hit.passage, "search", highlights=hit.highlights, query=query)
