@@ -485,7 +485,7 @@ def test_upload_is_queued_ingested_by_the_worker_and_kept_in_history(
     rows = dict(zip(results[ES["col_file"]], results[ES["col_result"]], strict=True))
     assert rows == {"Informe <b>uva</b>.md": "añadido", "falso.pdf": "error"}
     reason = results[results[ES["col_file"]] == "falso.pdf"][ES["col_reason"]].iloc[0]
-    assert "not a PDF" in reason
+    assert reason.startswith(ES["reason_not_pdf"].split("(")[0])  # in the interface language
 
     # The refused file is not kept; the good one is stored under its content hash.
     assert not list(home.settings.uploads_dir.glob("*.pdf"))

@@ -295,12 +295,13 @@ def test_every_test_report_is_in_the_knowledge_base(test_split: dict[str, object
 
 # The level reached on the frozen test split, guarded against regressions. Where it is short
 # of the release floor (FLOORS, printed by `clusterkb eval --realdocs`), the guard sits just
-# under the figure measured: passage countries 0.613 (floor 0.9), broken words 1.97% (0.5%).
+# under the figure measured: passage countries 0.557 (floor 0.9; it was 0.613 before passages
+# naming no country inherited their document's countries by default).
 REACHED: dict[str, tuple[str, float]] = {
     "title": (">=", 0.9),
     "page_at_3": (">=", 0.9),
-    "passage_countries": (">=", 0.6),
-    "broken_words": ("<=", 0.025),
+    "passage_countries": (">=", 0.55),
+    "broken_words": ("<=", 0.005),
 }
 
 

@@ -40,14 +40,18 @@ REACHED: dict[tuple[str, str, str], float] = {
 
 
 @pytest.fixture(scope="module")
-def report(request: pytest.FixtureRequest) -> OutOfFoldReport:
+def report(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> OutOfFoldReport:
     if not REALDOCS.is_dir():
         pytest.skip("the real reports are not here")
     examples, unresolved = resolve_unseen(load_unseen_set(UNSEEN))
     assert not unresolved
     settings = get_settings()
     embedder = get_embedder(settings.embedding_model, settings.threads)
-    folder = request.config.cache.mkdir("tags_unseen")
+    # pytest's cache keeps the vectors between runs; without it, a fresh folder.
+    cached = request.config.cache
+    folder = cached.mkdir("tags_unseen") if cached else tmp_path_factory.mktemp("tags_unseen")
     cache = folder / f"{embedder.name.replace('/', '_')}.npz"
     vectors = labelled_vectors(embedder, [ex.text for ex in examples], cache)
     taxonomy = load_taxonomy()
