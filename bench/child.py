@@ -21,6 +21,7 @@ def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         reingest_process_task,
         stages_task,
     )
+    from bench.realdocs_ingest import realdocs_task
     from bench.search_bench import hnsw_task, search_task
     from bench.stores import store_task
 
@@ -39,6 +40,7 @@ def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         "idle": idle_task,
         "background_ingest": background_ingest_task,
         "app_pages": app_pages_task,
+        "realdocs": realdocs_task,
     }
 
 

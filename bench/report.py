@@ -11,6 +11,7 @@ from bench.background_ingest import target_row as background_target
 from bench.bm25_bench import section as keyword_section
 from bench.bm25_bench import target_row as keyword_target
 from bench.encoders import render_quality
+from bench.realdocs_ingest import section as realdocs_section
 from bench.synthetic import DOC_SIZE, MIX, REPLACE_P, SIGMA, SWAP_P
 
 ONE_MILLION = 1_000_000
@@ -83,6 +84,7 @@ def render(r: dict[str, Any]) -> str:
     rows = [[t, m, "met" if ok else "**missed**"] for t, m, ok in targets(r)]
     lines += _table(["target", "measured", ""], rows)
     lines += _ingest(r)
+    lines += realdocs_section(r)
     lines += _encoders(r)
     lines += _search(r)
     lines += background_section(r)

@@ -17,6 +17,7 @@ from bench.bm25_bench import keyword_sizes
 from bench.encoders import BACKENDS, VARIANTS, thread_env
 from bench.machine import describe_machine, load_average
 from bench.measure import REPO, run_child
+from bench.realdocs_ingest import run_realdocs
 from bench.server import chroma_server, process_peak_rss_mb
 
 REALDOCS = REPO.parent / "shared" / "realdocs"
@@ -122,6 +123,7 @@ def run(opts: Options, log: Callable[[str], None]) -> dict[str, Any]:
     args = {**base, "home": str(work / "ingest")}
     child, wall = _timed_child("reingest", args)
     out["reingest_process"] = {**child, "wall_s": wall}
+    out["realdocs"] = run_realdocs(opts.realdocs, work, log)
     log("ingest: stage by stage")
     real_dir = work / "real"
     out["stages"] = run_child(

@@ -19,6 +19,7 @@ SECTIONS = (
     "## Targets",
     "## Ingest",
     "### Re-ingest of the unchanged corpus",
+    "## Real reports end to end",
     "## Encoders",
     "## Search latency (embedded Chroma)",
     "## Search during a background ingest",
@@ -29,7 +30,9 @@ SECTIONS = (
     "## Cost at 1M passages (extrapolated)",
     "## Method",
 )
-NUMBERED = [s for s in SECTIONS if s not in ("## Machine", "## Chroma server", "## Method")]
+# Quick runs leave the real reports out: that section only says so.
+UNMEASURED_IN_QUICK = ("## Machine", "## Chroma server", "## Method", "## Real reports end to end")
+NUMBERED = [s for s in SECTIONS if s not in UNMEASURED_IN_QUICK]
 
 
 def _section(report: str, heading: str) -> str:
@@ -67,3 +70,24 @@ def test_quick_bench_writes_a_complete_report(tmp_path: Path) -> None:
     for backend in ("e5-small", "minilm", "minilm-int8"):
         assert f"| {backend} |" in report
     assert "| 300 |" in report and "1k passages" in report
+    assert "Not measured in this run" in _section(report, "## Real reports end to end")
+
+
+def test_real_reports_section_says_when_the_folder_is_missing(tmp_path: Path) -> None:
+    from bench.realdocs_ingest import run_realdocs, section
+
+    found = run_realdocs(tmp_path / "absent", tmp_path / "work", lambda _: None)
+    text = "\n".join(section({"realdocs": found}))
+    assert "Not measured in this run" in text and "absent" in text
+    assert not (tmp_path / "work").exists()
+
+
+def test_real_reports_leave_out_the_folder_readme_and_problem_files(tmp_path: Path) -> None:
+    from bench.realdocs_ingest import report_files
+
+    (tmp_path / "robustness").mkdir()
+    (tmp_path / "robustness" / "broken.pdf").write_bytes(b"x")
+    for name, size in (("README.md", 1), ("big.pdf", 30), ("page.html", 20), ("note.md", 10)):
+        (tmp_path / name).write_bytes(b"x" * size)
+    assert [p.name for p in report_files(tmp_path)] == ["note.md", "page.html", "big.pdf"]
+    assert [p.name for p in report_files(tmp_path, limit=2)] == ["note.md", "page.html"]

@@ -258,7 +258,10 @@ def evaluate_cmd(
     ] = None,
     backend: Annotated[
         list[str] | None,
-        typer.Option(help="Embedding backend(s) to compare (e5-small, minilm, a model path)."),
+        typer.Option(
+            help="Embedding backend(s) to compare (default: the configured one): "
+            "e5-small-int8, e5-small, minilm, minilm-int8, or a model path."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     tags: Annotated[
