@@ -235,18 +235,17 @@ def note_in_brief(passage_id: str) -> None:
 
 
 def fill_fields() -> None:
-    """Give the edit widgets the open brief's values as saved. What the user typed is saved by
-    the widgets' callbacks before the page runs, so the saved brief already holds it; filling
-    at every run also mends a field left empty by a run that was cut short."""
+    """Give the edit widgets the open brief's values unless they already hold the user's
+    for this brief."""
     record = current_record()
     if st.session_state.get(FILLED_KEY) != (record.id if record else None):
         reset_fields()
         st.session_state[FILLED_KEY] = record.id if record else None
     current = record.brief if record else brief()
     for key, field in FIELDS.items():
-        st.session_state[key] = getattr(current, field)
+        st.session_state.setdefault(key, getattr(current, field))
     for item in current.items:
-        st.session_state[note_key(item.passage_id)] = item.note
+        st.session_state.setdefault(note_key(item.passage_id), item.note)
 
 
 def reset_fields() -> None:
