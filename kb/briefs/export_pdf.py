@@ -89,14 +89,18 @@ class _BriefPDF:
         self.pdf.set_x(self.margin + QUOTE_INDENT)
         self.font("I")
         self.pdf.write(LINE, _line(block.text) + " ")
-        self.citation(block.citation)
-        if block.attribution:
+        self.cited_end(block.citation, block.attribution, gap=2)
+
+    def cited_end(self, citation: int, attribution: str, gap: float) -> None:
+        """Close an indented quotation: its citation number, whom it speaks for, the margin."""
+        self.citation(citation)
+        if attribution:
             self.font()
-            self.pdf.write(LINE, f" — {_line(block.attribution)}")
+            self.pdf.write(LINE, f" — {_line(attribution)}")
         self.pdf.ln(LINE)
         self.pdf.set_left_margin(self.margin)
         self.pdf.set_x(self.margin)
-        self.pdf.ln(2)
+        self.pdf.ln(gap)
 
     def key_point(self, block: KeyPoint) -> None:
         self.font()
@@ -104,14 +108,7 @@ class _BriefPDF:
         self.pdf.write(LINE, "•  ")
         self.pdf.set_left_margin(self.margin + QUOTE_INDENT / 2)
         self.pdf.write(LINE, f"“{_line(block.text)}” ")
-        self.citation(block.citation)
-        if block.attribution:
-            self.font()
-            self.pdf.write(LINE, f" — {_line(block.attribution)}")
-        self.pdf.ln(LINE)
-        self.pdf.set_left_margin(self.margin)
-        self.pdf.set_x(self.margin)
-        self.pdf.ln(1)
+        self.cited_end(block.citation, block.attribution, gap=1)
 
     def table(self, block: Table) -> None:
         self.font(size=TABLE_FONT)
