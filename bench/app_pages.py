@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import REPO
+from bench.server import stop_process
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
@@ -51,12 +52,7 @@ def _server(home: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
     try:
         yield server
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process(server)
 
 
 def _since(start: float, wait: Callable[[], object]) -> float:

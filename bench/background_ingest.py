@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import latency_ms, timed
+from bench.server import stop_process
 
 TARGET_RATIO = 2.0
 PASSAGES = 200
@@ -72,8 +73,7 @@ def background_ingest_task(args: dict[str, Any]) -> dict[str, Any]:
             if worker.poll() is not None and state in ACTIVE:
                 raise RuntimeError(f"the worker stopped with code {worker.returncode}")
     finally:
-        worker.terminate()
-        worker.wait(timeout=60)
+        stop_process(worker, timeout=60)
     done = load_job(settings.home, job.id)
     idle_ms, during_ms = latency_ms(idle), latency_ms(during)
     return {

@@ -18,6 +18,16 @@ def chroma_executable() -> str | None:
     return str(beside) if beside.exists() else shutil.which("chroma")
 
 
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """Ask a child to stop, then kill it if it has not stopped within `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -49,12 +59,7 @@ def chroma_server(path: Path, timeout: float = 120.0) -> Iterator[tuple[str, int
                 time.sleep(0.2)
         yield url, proc.pid
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 def process_peak_rss_mb(pid: int) -> float:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from bench.server import stop_process
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -53,8 +55,7 @@ def measure_once(clusterkb: Path) -> tuple[float, float, float]:
             searched = time.perf_counter() - started
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_process(server)
     return http, rendered, searched
 
 
