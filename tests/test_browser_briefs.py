@@ -50,9 +50,15 @@ def test_two_users_keep_their_briefs_and_a_reload_reopens_it(served: tuple[str, 
         page.get_by_test_id("stSidebar").get_by_role("link", name="Informe").click()
 
     def write_title(page: Page, title: str) -> None:
+        """Type a title and commit it (Enter), then wait for what the user sees once it is
+        saved: the formatted brief, read back from the saved brief, under the new title, and
+        the saved line."""
         field = page.get_by_label("Título")
         field.fill(title)
         field.press("Enter")
+        preview = page.locator(".st-key-brief_preview_box")
+        expect(preview.get_by_role("heading", name=title, exact=True)).to_be_visible()
+        expect(page.get_by_text("Guardado a las")).to_be_visible()
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
@@ -73,6 +79,7 @@ def test_two_users_keep_their_briefs_and_a_reload_reopens_it(served: tuple[str, 
 
             rosa.reload()  # a new session: sign in again, the same brief comes back
             sign_in(rosa, "rosa")
+            expect(rosa.get_by_text("Guardado a las")).to_be_visible()
             expect(rosa.get_by_label("Título")).to_have_value("Plan de Rosa")
         finally:
             browser.close()

@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
+from typing import Final
 
 import streamlit as st
 
@@ -57,6 +59,11 @@ FIELDS = {
 }
 """Edit widgets of the brief page -> the brief field each one shows."""
 NOTE_PREFIX = "brief_note_"
+KEEP_ON_PAGE: Final = "page"
+"""`persist_state` of the edit widgets. A rerun the browser asks for before it has shown a
+field (the page's link clicked while the page still arrives, as right after signing in)
+mounts that field afresh, empty, though this session holds its value: with a kept value
+Streamlit sends the value again then."""
 
 
 def folder() -> Path:
@@ -255,16 +262,33 @@ def reset_fields() -> None:
             del st.session_state[key]
 
 
-def sync_fields() -> None:
-    """Text-input callback: title, purpose and name typed on the page are saved."""
-    values = {field: str(st.session_state.get(key, "")) for key, field in FIELDS.items()}
+def sync_field(key: str) -> None:
+    """Text-input callback: the field `key` typed on the page is saved, and only it, so a
+    field the browser shows otherwise than this session holds is never saved along."""
+    field = FIELDS[key]
+    text = str(st.session_state.get(key, ""))
 
     def typed(current: Brief) -> Brief:
-        changed = edit_brief(current, title=values["title"], purpose=values["purpose"])
-        name = values["name"].strip()
-        return replace(changed, name=name) if name else changed
+        if field == "title":
+            return edit_brief(current, title=text)
+        if field == "purpose":
+            return edit_brief(current, purpose=text)
+        name = text.strip()  # an emptied name keeps the old one
+        return replace(current, name=name) if name else current
 
     change_brief(typed)
+
+
+def saved_status() -> str:
+    """The line under the fields saying the brief as shown is saved, and when (local time)."""
+    record = current_record()
+    if record is None:
+        return t("brief_status_unsaved")
+    try:
+        when = datetime.fromisoformat(record.updated).astimezone().strftime("%H:%M:%S")
+    except ValueError:  # a file written without a time
+        return t("brief_status_saved_untimed")
+    return t("brief_status_saved", time=when)
 
 
 def flash(kind: str, text: str) -> None:

@@ -10,6 +10,7 @@ import streamlit as st
 from clusterkb.app.auth import current_actor
 from clusterkb.app.brief_picker import brief_picker
 from clusterkb.app.brief_session import (
+    KEEP_ON_PAGE,
     brief,
     change_brief,
     current_record,
@@ -18,7 +19,8 @@ from clusterkb.app.brief_session import (
     note_in_brief,
     note_key,
     remove_from_brief,
-    sync_fields,
+    saved_status,
+    sync_field,
     take_flash,
 )
 from clusterkb.app.i18n import lang, t
@@ -103,14 +105,38 @@ def _question(key: str) -> None:
 
 
 fill_fields()
-st.text_input(t("brief_field_title"), key="brief_title_input", on_change=sync_fields)
+st.text_input(
+    t("brief_field_title"),
+    key="brief_title_input",
+    on_change=sync_field,
+    args=("brief_title_input",),
+    persist_state=KEEP_ON_PAGE,
+)
 question_key = prefix + "question"
 st.session_state.setdefault(question_key, current.question)
 st.text_input(
-    t("brief_field_question"), key=question_key, on_change=_question, args=(question_key,)
+    t("brief_field_question"),
+    key=question_key,
+    on_change=_question,
+    args=(question_key,),
+    persist_state=KEEP_ON_PAGE,
 )
-st.text_area(t("brief_field_purpose"), key="brief_purpose_input", on_change=sync_fields)
-st.text_input(t("brief_field_name"), key="brief_name_input", on_change=sync_fields)
+st.text_area(
+    t("brief_field_purpose"),
+    key="brief_purpose_input",
+    on_change=sync_field,
+    args=("brief_purpose_input",),
+    persist_state=KEEP_ON_PAGE,
+)
+st.text_input(
+    t("brief_field_name"),
+    key="brief_name_input",
+    on_change=sync_field,
+    args=("brief_name_input",),
+    persist_state=KEEP_ON_PAGE,
+)
+# Every committed edit is saved before this run: the line says so, with the time of the save.
+st.caption(saved_status())
 
 # --- key messages ---------------------------------------------------------------------------
 
@@ -213,6 +239,7 @@ for position, item in enumerate(current.items, start=1):
             on_change=note_in_brief,
             args=(item.passage_id,),
             disabled=not editable,
+            persist_state=KEEP_ON_PAGE,
         )
         up, down, remove = st.columns(3)
         up.button(
