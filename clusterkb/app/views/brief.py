@@ -1,7 +1,7 @@
 """Informe: the open brief — pick the sentences each passage quotes, order the key messages,
 write notes, see the formatted brief and download it. Every edit is saved at once."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 
 import pandas as pd
@@ -104,37 +104,20 @@ def _question(key: str) -> None:
     change_brief(lambda b: edit_brief(b, question=text))
 
 
+def _field(
+    widget: Callable[..., object], label: str, key: str, save: Callable[[str], None]
+) -> None:
+    """An edit field that saves itself when committed and keeps its value across reruns."""
+    widget(t(label), key=key, on_change=save, args=(key,), persist_state=KEEP_ON_PAGE)
+
+
 fill_fields()
-st.text_input(
-    t("brief_field_title"),
-    key="brief_title_input",
-    on_change=sync_field,
-    args=("brief_title_input",),
-    persist_state=KEEP_ON_PAGE,
-)
 question_key = prefix + "question"
 st.session_state.setdefault(question_key, current.question)
-st.text_input(
-    t("brief_field_question"),
-    key=question_key,
-    on_change=_question,
-    args=(question_key,),
-    persist_state=KEEP_ON_PAGE,
-)
-st.text_area(
-    t("brief_field_purpose"),
-    key="brief_purpose_input",
-    on_change=sync_field,
-    args=("brief_purpose_input",),
-    persist_state=KEEP_ON_PAGE,
-)
-st.text_input(
-    t("brief_field_name"),
-    key="brief_name_input",
-    on_change=sync_field,
-    args=("brief_name_input",),
-    persist_state=KEEP_ON_PAGE,
-)
+_field(st.text_input, "brief_field_title", "brief_title_input", sync_field)
+_field(st.text_input, "brief_field_question", question_key, _question)
+_field(st.text_area, "brief_field_purpose", "brief_purpose_input", sync_field)
+_field(st.text_input, "brief_field_name", "brief_name_input", sync_field)
 # Every committed edit is saved before this run: the line says so, with the time of the save.
 st.caption(saved_status())
 
