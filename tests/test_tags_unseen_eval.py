@@ -51,7 +51,7 @@ def report(
     settings = get_settings()
     embedder = get_embedder(settings.embedding_model, settings.threads)
     # pytest's cache keeps the vectors between runs; without it, a fresh folder.
-    cached = request.config.cache
+    cached = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
     folder = cached.mkdir("tags_unseen") if cached else tmp_path_factory.mktemp("tags_unseen")
     cache = folder / f"{embedder.name.replace('/', '_')}.npz"
     vectors = labelled_vectors(embedder, [ex.text for ex in examples], cache)
