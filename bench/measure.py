@@ -61,12 +61,16 @@ def emit(result: dict[str, Any]) -> None:
 
 
 def run_child(
-    task: str, args: dict[str, Any], env: dict[str, str] | None = None, timeout: float = 1800
+    task: str,
+    args: dict[str, Any],
+    env: dict[str, str] | None = None,
+    timeout: float = 1800,
+    module: str = "bench.child",
 ) -> dict[str, Any]:
-    """Run `python -m bench.child TASK` in a fresh process (own memory peak, own threads)."""
+    """Run `python -m MODULE TASK` in a fresh process (own memory peak, own threads)."""
     full_env = {**os.environ, **(env or {})}
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.child", task, json.dumps(args)],
+        [sys.executable, "-m", module, task, json.dumps(args)],
         cwd=REPO,
         env=full_env,
         capture_output=True,

@@ -12,6 +12,8 @@ from bench.bm25_bench import section as keyword_section
 from bench.bm25_bench import target_row as keyword_target
 from bench.encoders import render_quality
 from bench.realdocs_ingest import section as realdocs_section
+from bench.retag_bench import section as retag_section
+from bench.retag_bench import target_rows as retag_targets
 from bench.synthetic import DOC_SIZE, MIX, REPLACE_P, SIGMA, SWAP_P
 
 ONE_MILLION = 1_000_000
@@ -68,7 +70,7 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
         rss = into["peak_rss_mb"]
         label = f"ingest process peak RSS ≤ 1 GB at {_size_name(into['size'])} (one report added)"
         out.append((label, f"{rss:.0f} MiB", rss <= 1024))
-    return out + background_target(r) + keyword_target(r)
+    return out + background_target(r) + keyword_target(r) + retag_targets(r)
 
 
 def pipeline_ratio(r: dict[str, Any]) -> float:
@@ -92,6 +94,7 @@ def render(r: dict[str, Any]) -> str:
     lines += _server(r)
     lines += _bm25(r)
     lines += keyword_section(r)
+    lines += retag_section(r)
     lines += _memory(r)
     lines += _extrapolation(r)
     lines += _method(r)

@@ -18,6 +18,7 @@ from bench.encoders import BACKENDS, VARIANTS, thread_env
 from bench.machine import describe_machine, load_average
 from bench.measure import REPO, run_child
 from bench.realdocs_ingest import run_realdocs
+from bench.retag_bench import run_child as run_retag_child
 from bench.server import chroma_server, process_peak_rss_mb
 
 REALDOCS = REPO.parent / "shared" / "realdocs"
@@ -61,6 +62,13 @@ def ingest_paths(opts: Options) -> list[Path]:
         pdfs = sorted(opts.realdocs.glob("*.pdf"), key=lambda p: p.stat().st_size)
         paths += sorted(pdfs[:REAL_PDFS])
     return paths
+
+
+def _tag_share_paths(opts: Options) -> list[str]:
+    """The bundled corpus (its two quick files with --quick): what tagging's share is
+    measured on."""
+    corpus = REPO / "corpus"
+    return [str(corpus / name) for name in QUICK_FILES] if opts.quick else [str(corpus)]
 
 
 def load_queries(limit: int) -> list[str]:
@@ -130,6 +138,10 @@ def run(opts: Options, log: Callable[[str], None]) -> dict[str, Any]:
         "stages", {**base, "home": str(work / "stages"), "real_dir": str(real_dir)}
     )
 
+    log("ingest: tagged against untagged, same process")
+    args = {"home": str(work / "tag-share"), "backend": opts.backend}
+    out["tag_share"] = run_retag_child("tag_share", {**args, "paths": _tag_share_paths(opts)})
+
     texts = work / "encoder_texts.json"
     count = _encoder_texts(real_dir, opts.encoder_passages, texts)
     out["encoders"] = []
@@ -159,6 +171,7 @@ def run(opts: Options, log: Callable[[str], None]) -> dict[str, Any]:
 
     fingerprint = _fingerprint(real_dir)
     out["stores"], out["search"], out["server"], out["ingest_into"] = [], [], [], []
+    out["retag"] = []
     homes = {}
     for size in opts.sizes:
         root = opts.cache or work
@@ -203,6 +216,14 @@ def run(opts: Options, log: Callable[[str], None]) -> dict[str, Any]:
             "paths": [str(_new_report(work))],
         }
         out["ingest_into"].append(run_child("ingest_into", args))
+        log(f"re-tag: `tags train` on a copy of the store of {size} passages")
+        args = {
+            "source_home": str(home),
+            "home": str(work / f"retag-{size}"),
+            "size": size,
+            "backend": opts.backend,
+        }
+        out["retag"].append(run_retag_child("retag", args))
 
     log("bm25: bm25s against rank-bm25")
     bm25_sizes = opts.sizes[:1]

@@ -26,6 +26,7 @@ SECTIONS = (
     "## Chroma server",
     "## BM25: bm25s against rank-bm25",
     "## Keyword index: adding passages against a full rebuild",
+    "## Re-tagging after `tags train`, and tagging's share of an ingest",
     "## Memory",
     "## Cost at 1M passages (extrapolated)",
     "## Method",

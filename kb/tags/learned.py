@@ -65,31 +65,40 @@ class TagModel:
     def predict(self, vectors: np.ndarray) -> list[list[tuple[str, float]]]:
         """For each vector, the tags over their threshold with their score."""
         scores = self.scores(vectors)
-        hits = scores >= self.thresholds[None, :]
-        return [
-            [(self.keys[j], float(row[j])) for j in np.flatnonzero(h)]
-            for row, h in zip(scores, hits, strict=True)
-        ]
+        # One pass over the hits of the whole batch (row-major: each row's tags in key order).
+        rows, cols = np.nonzero(scores >= self.thresholds[None, :])
+        out: list[list[tuple[str, float]]] = [[] for _ in range(len(scores))]
+        for i, j, score in zip(
+            rows.tolist(), cols.tolist(), scores[rows, cols].tolist(), strict=True
+        ):
+            out[i].append((self.keys[j], score))
+        return out
 
     @cached_property
-    def _bank32(self) -> np.ndarray:
-        return np.asarray(self.bank, dtype=np.float32)
+    def _bank64(self) -> np.ndarray:
+        return np.asarray(self.bank, dtype=np.float64)
 
     @cached_property
-    def _rows(self) -> list[np.ndarray]:
-        return [np.flatnonzero(self.bank_labels[:, j]) for j in range(len(self.keys))]
+    def _rows(self) -> dict[str, np.ndarray]:
+        """The bank rows of each tag, by key (looked up once per tag given)."""
+        return {k: np.flatnonzero(self.bank_labels[:, j]) for j, k in enumerate(self.keys)}
 
     def bank_similarities(self, vectors: np.ndarray) -> np.ndarray:
         """Cosine of each vector with every labelled passage in the bank (one product for a
-        batch: cheaper than one per tag given)."""
-        return np.asarray(vectors, dtype=np.float32) @ self._bank32.T
+        batch: cheaper than one per tag given).
+
+        Summed in float64 and rounded to float32, as the scores are: a float32 product sums in
+        another order for one row than for many, enough to swap two nearly equal neighbours,
+        so a passage's reason would depend on which passages share its batch."""
+        product = np.asarray(vectors, dtype=np.float64) @ self._bank64.T
+        return np.asarray(product, dtype=np.float32)
 
     def neighbours(
         self, similarities: np.ndarray, key: str, k: int = NEIGHBOURS
     ) -> list[tuple[str, float]]:
         """The labelled passages of tag `key` closest to a vector, from its row of
         `bank_similarities`, with their cosine."""
-        rows = self._rows[self.keys.index(key)]
+        rows = self._rows[key]
         if len(rows) == 0:
             return []
         sims = similarities[rows]

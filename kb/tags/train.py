@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,10 @@ from kb.files import sha256_file, sha256_text
 from kb.models import FACETS, Passage, Tag
 from kb.storage.corrections import Correction, apply_corrections, load_corrections
 from kb.storage.corrections import text_hash as correction_text_hash
+from kb.storage.keyword_index import LexicalIndex
+from kb.storage.keyword_rows import LexicalRow
 from kb.storage.knowledge import KnowledgeBase
+from kb.storage.manifest import Manifest
 from kb.storage.writes import writing
 from kb.tags.learned import Stats, TagModel, fit, statistics, with_examples
 from kb.tags.model_store import load_model, save_model, saved_model_path, shipped_model_path
@@ -274,42 +277,93 @@ def retagged(
     passages: Sequence[Passage], vectors: np.ndarray, model: TagModel, taxonomy: Taxonomy
 ) -> list[Passage]:
     """Passages with the learned tags of `model`; their rule tags (derived from the text at
-    ingest) stay, corrections are applied afterwards by the caller."""
-    from dataclasses import replace
-
+    ingest) stay, corrections are applied afterwards by the caller. A passage whose tags come
+    out the same is returned as it was (copying a passage costs more than scoring it)."""
     body = [i for i, p in enumerate(passages) if p.is_body]
     learned = dict(zip(body, learned_tags(model, vectors[body], taxonomy), strict=True))
     out = []
     for i, p in enumerate(passages):
         kept: list[Tag] = [t for t in p.tags if t.origin not in (LEARNED, "human")]
-        out.append(replace(p, tags=merge_tags(kept, learned.get(i, [])) if p.is_body else ()))
+        tags = merge_tags(kept, learned.get(i, [])) if p.is_body else ()
+        out.append(p if tags == p.tags else replace(p, tags=tags))
     return out
 
 
 def retag_store(
-    kb: KnowledgeBase, model: TagModel, taxonomy: Taxonomy | None = None, page_size: int = 2000
+    kb: KnowledgeBase,
+    model: TagModel,
+    taxonomy: Taxonomy | None = None,
+    page_size: int = 2000,
+    write_batch: int | None = None,
 ) -> tuple[int, int]:
-    """Re-tag every committed passage from its stored vector; returns (seen, changed)."""
+    """Re-tag every committed passage from its stored vector; returns (seen, changed).
+
+    Changed passages are written `write_batch` at a time (default: the store's largest batch),
+    across pages. The keyword index only gets the passages whose tag ids changed: it keeps ids,
+    not reasons or scores, and the text is the same, so re-stemming the others would rebuild
+    identical rows. It takes them a batch at a time in memory (stems are smaller than the
+    passages) and is saved once, last.
+    """
     taxonomy = taxonomy or load_taxonomy()
-    corrections = load_corrections(kb.settings.corrections_path)
-    by_doc: dict[str, list[Correction]] = defaultdict(list)
-    for c in corrections:
-        by_doc[c.doc_id].append(c)
-    seen = 0
-    changed: list[Passage] = []
+    by_doc = _corrections_by_doc(kb)
+    batch = max(1, write_batch or kb.store.max_batch)
+    seen = changed = 0
+    pending: list[Passage] = []
+    new_rows: list[Passage] = []
+    index: LexicalIndex | None = None
     with writing(kb, reread_store=False) as writer:
-        committed = sorted(writer.manifest.passage_ids())
-        for passages, vectors in kb.store.iter_with_vectors(committed, page_size):
-            fresh = retagged(passages, vectors, model, taxonomy)
-            fresh = _with_corrections(fresh, by_doc)
-            diff = [n for n, o in zip(fresh, passages, strict=True) if n.tags != o.tags]
-            if diff:
-                writer.retag(diff)
-                changed.extend(diff)
+        for passages, vectors in _pages(kb, writer.manifest, set(by_doc), page_size):
+            fresh = _with_corrections(retagged(passages, vectors, model, taxonomy), by_doc)
+            for new, old in zip(fresh, passages, strict=True):
+                if new.tags != old.tags:
+                    pending.append(new)
+                    if LexicalRow.of(new) != LexicalRow.of(old):
+                        new_rows.append(new)
+            while len(pending) >= batch:
+                writer.retag(pending[:batch])
+                changed += batch
+                del pending[:batch]
+            if len(new_rows) >= batch:
+                index = (kb.lexical if index is None else index).with_passages(new_rows)
+                new_rows = []
             seen += len(passages)
-        if changed:
-            kb.set_lexical(kb.lexical.with_passages(changed))
-    return seen, len(changed)
+        if pending:
+            writer.retag(pending)
+            changed += len(pending)
+        if new_rows:
+            index = (kb.lexical if index is None else index).with_passages(new_rows)
+        if index is not None:
+            kb.set_lexical(index)
+    return seen, changed
+
+
+def _pages(
+    kb: KnowledgeBase, manifest: Manifest, corrected: set[str], page_size: int
+) -> Iterator[tuple[list[Passage], np.ndarray]]:
+    """The committed passages with their vectors, a page at a time; a document with
+    corrections comes whole and in passage order, so they apply as at ingest (a correction's
+    anchor may also occur in a neighbouring passage, on the other side of a page edge)."""
+    whole = sorted(d for d in corrected if d in manifest.docs)
+    held = {pid for d in whole for pid in manifest.docs[d].passage_ids}
+    rest = sorted(manifest.passage_ids() - held)
+    if rest:  # Chroma refuses an empty list of ids
+        yield from kb.store.iter_with_vectors(rest, page_size)
+    for doc in whole:
+        rows = [
+            (p, v)
+            for passages, vectors in kb.store.iter_with_vectors(manifest.docs[doc].passage_ids)
+            for p, v in zip(passages, vectors, strict=True)
+        ]
+        if rows:
+            rows.sort(key=lambda row: row[0].index)
+            yield [p for p, _ in rows], np.vstack([v for _, v in rows])
+
+
+def _corrections_by_doc(kb: KnowledgeBase) -> dict[str, list[Correction]]:
+    by_doc: dict[str, list[Correction]] = defaultdict(list)
+    for c in load_corrections(kb.settings.corrections_path):
+        by_doc[c.doc_id].append(c)
+    return by_doc
 
 
 def _with_corrections(
