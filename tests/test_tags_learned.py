@@ -19,7 +19,7 @@ from kb.evaluation.tags_unseen import load_unseen_set, resolve_unseen
 from kb.models import FACETS, Passage
 from kb.storage.knowledge import KnowledgeBase
 from kb.tags.edit import correct_tags
-from kb.tags.learned import TagModel, fit
+from kb.tags.learned import TagModel, fit, statistics, with_examples
 from kb.tags.model_store import load_model, save_model, saved_model_path
 from kb.tags.tagger import LEARNED, Tagger, default_tagger, tagger_for
 from kb.tags.train import fit_labelled, train
@@ -121,6 +121,27 @@ def test_model_file_round_trips(tmp_path: Path, paraphrases_only: list[Any]) -> 
     assert again.keys == model.keys and again.fingerprint == model.fingerprint
     vectors = HashingEmbedder().embed_passages(["coordinación entre ministerios", "otra cosa"])
     assert again.predict(vectors) == model.predict(vectors)
+
+
+def test_a_correction_switches_on_its_own_tag_only() -> None:
+    """One analyst's correction must not wake every tag the model had left off."""
+    embedder = HashingEmbedder()
+    keys = ["problem:coordination", "problem:skills_shortage", "outcome:innovation"]
+    texts = ["uno dos", "tres cuatro", "cinco seis", "siete ocho"]
+    model = fit(
+        embedder.name,
+        keys,
+        embedder.embed_passages(texts),
+        np.zeros((4, 3), bool),
+        [1, 2, 3, 4],
+        ["a", "b", "c", "d"],
+        "x",
+        prior=statistics(embedder.embed_passages(["x y", "z w"]), np.ones((2, 3), bool)),
+    )
+    model = TagModel(**{**model.__dict__, "thresholds": np.array([0.5, np.inf, np.inf])})
+    corrected = np.array([[False, True, False]])
+    refit = with_examples(model, embedder.embed_passages(["nueve diez"]), corrected, ["p"], "y")
+    assert np.isfinite(refit.thresholds).tolist() == [True, True, False]
 
 
 DAIRY = (

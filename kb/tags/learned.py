@@ -222,14 +222,16 @@ def with_examples(
     weight: float = CORRECTION_WEIGHT,
 ) -> TagModel:
     """The model refitted with more examples (corrections); thresholds stay as chosen by
-    cross-validation, except that a tag the examples make learnable gets the median one."""
+    cross-validation, except that a tag that was off and that the examples add gets the
+    median one. Only the examples' own tags: every tag has positives from its definitions,
+    so counting those would switch on every tag after any correction."""
     if len(vectors) == 0:
         return replace(model, fingerprint=fingerprint)
     stats = model.stats + statistics(vectors, labels, weight)
     thresholds = model.thresholds.copy()
     learnable = np.isfinite(thresholds)
     fallback = float(np.median(thresholds[learnable])) if learnable.any() else 0.5
-    newly = ~learnable & (stats.positives >= 1)
+    newly = ~learnable & np.asarray(labels, dtype=bool).any(axis=0)
     thresholds[newly] = fallback
     return replace(
         model,
