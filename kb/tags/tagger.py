@@ -20,6 +20,7 @@ from kb.config import Settings
 from kb.encoders import Embedder
 from kb.models import FACETS, Passage, Tag
 from kb.tags.learned import TagModel
+from kb.tags.prefilter import leading_literals, lower_for_prefilter, may_match
 from kb.tags.taxonomy import TagDef, Taxonomy, load_taxonomy
 from kb.textnorm import STEMMER_NAMES, stems
 
@@ -66,9 +67,14 @@ class RulePattern:
     source: str
     required: tuple[re.Pattern[str], ...]
     excluded: tuple[re.Pattern[str], ...] = ()
+    starts: tuple[tuple[str, ...] | None, ...] = ()
+    """Per required regex, the literals one of which must occur for it to match (prefilter)."""
 
-    def search(self, text: str, sentences: Sequence[str]) -> str | None:
-        """What matched (for the tag's reason), or None."""
+    def search(self, text: str, sentences: Sequence[str], lowered: str | None = None) -> str | None:
+        """What matched (for the tag's reason), or None. `lowered`: `text` in lower case, to
+        skip the regexes that cannot match."""
+        if lowered is not None and not all(may_match(s, lowered) for s in self.starts):
+            return None
         if len(self.required) == 1 and not self.excluded:
             found = self.required[0].search(text)
             return found.group(0) if found else None
@@ -85,7 +91,7 @@ def compile_pattern(source: str) -> RulePattern:
     excluded = tuple(re.compile(p[1:], re.IGNORECASE) for p in parts if p.startswith("!"))
     if not required:
         raise ValueError(f"pattern {source!r} has nothing that must match")
-    return RulePattern(source, required, excluded)
+    return RulePattern(source, required, excluded, tuple(leading_literals(r) for r in required))
 
 
 def sentences_of(text: str) -> list[str]:
@@ -156,6 +162,7 @@ def rule_tags(text: str, taxonomy: Taxonomy | None = None) -> list[Tag]:
         lang: StemIndex(tuple(stems(text, lang))) for lang in RULE_LANGS if lang in STEMMER_NAMES
     }
     sentences = sentences_of(text)
+    lowered = lower_for_prefilter(text)
     speaks_of_effects = OUTCOME_CUES.search(text) is not None
     out: list[Tag] = []
     for compiled in compiled_rules(taxonomy):
@@ -165,7 +172,7 @@ def rule_tags(text: str, taxonomy: Taxonomy | None = None) -> list[Tag]:
         for lang, pairs in compiled.phrases.items():
             matched.extend(term for words, term in pairs if stemmed[lang].contains(words))
         for pattern in compiled.patterns:
-            found = pattern.search(text, sentences)
+            found = pattern.search(text, sentences, lowered)
             if found:
                 matched.append(found)
         if matched:
