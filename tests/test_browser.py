@@ -262,6 +262,9 @@ def test_search_add_to_brief_download_and_switch_language(
 
             # English interface: navigation and taxonomy labels switch.
             page.get_by_role("link", name="Buscar lecciones").click()
+            # As a person would: the search page is there before the language is switched (a
+            # switch clicked while the page is still on its way reruns the page being left).
+            expect(page.get_by_role("heading", name="Buscar lecciones").first).to_be_visible()
             page.get_by_test_id("stSidebar").get_by_role("radio", name="English").click()
             # `.first`: while a rerun replaces the page, old and new elements can coexist.
             expect(page.get_by_role("heading", name="Search lessons").first).to_be_visible()
