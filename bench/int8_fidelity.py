@@ -133,25 +133,24 @@ def fidelity(reference: Vectors, candidate: Vectors) -> dict[str, float]:
     cos_q = (reference.queries * candidate.queries).sum(axis=1)
     ref_top = top_k(reference.queries, reference.passages)
     cand_top = top_k(candidate.queries, candidate.passages)
-    overlap = [len(set(a) & set(b)) / K for a, b in zip(ref_top, cand_top, strict=True)]
+    overlap = _overlaps(ref_top, cand_top)
     return {
         "passage_cos_mean": float(cos_p.mean()),
         "passage_cos_min": float(cos_p.min()),
         "query_cos_mean": float(cos_q.mean()),
         "query_cos_min": float(cos_q.min()),
-        "top5_overlap": float(np.mean(overlap)),
-        "top5_identical": float(np.mean([o == 1.0 for o in overlap])),
+        "top5_overlap": float(overlap.mean()),
+        "top5_identical": float((overlap == 1.0).mean()),
         "top1_same": float(np.mean(ref_top[:, 0] == cand_top[:, 0])),
-        "top5_overlap_float_queries": _overlap(
-            ref_top, top_k(reference.queries, candidate.passages)
+        "top5_overlap_float_queries": float(
+            _overlaps(ref_top, top_k(reference.queries, candidate.passages)).mean()
         ),
     }
 
 
-def _overlap(reference: np.ndarray, candidate: np.ndarray) -> float:
-    return float(
-        np.mean([len(set(a) & set(b)) / K for a, b in zip(reference, candidate, strict=True)])
-    )
+def _overlaps(reference: np.ndarray, candidate: np.ndarray) -> np.ndarray:
+    """Per probe, the share of its reference top-k that is also in the candidate's."""
+    return np.array([len(set(a) & set(b)) / K for a, b in zip(reference, candidate, strict=True)])
 
 
 def render(
