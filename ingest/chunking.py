@@ -9,18 +9,23 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from kb.models import Document, Passage
 
-# Strongest break first; Spanish sentences may end in ?, ! or … and quotes before the space.
+# Strongest break first. A sentence end (also at a line end: PDF text breaks every line) comes
+# before a bare line break, so a paragraph longer than a passage is cut between sentences, not
+# at whichever line end fills the passage. Spanish sentences may end in ?, ! or … and quotes.
 SEPARATORS = [
     "\n\n",
-    "\n",
+    ".\n",
     ". ",
+    "?\n",
     "? ",
+    "!\n",
     "! ",
     "… ",
     ".» ",
     '." ',
     ".” ",
     "; ",
+    "\n",
     ": ",
     ", ",
     " ",

@@ -30,7 +30,7 @@ from kb.tags.tagger import default_tagger
 from kb.workspace.roles import Actor, acting
 
 Tagger = Callable[[list[Passage], np.ndarray], list[Passage]]
-PIPELINE_VERSION = 4
+PIPELINE_VERSION = 5
 """Bump when extraction or chunking changes: files ingested by an older version are redone."""
 
 
