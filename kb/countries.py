@@ -329,8 +329,10 @@ def passage_countries(
     (`declared` by a person or the front matter, else the main countries of its body text),
     narrowed to those the nearest preceding body passage of its section names.
     Countries read from the text are inherited only by body passages that `inherits` allows.
-    A body passage naming only countries the document is not about, that also speaks of "the
-    country" or "the government" without naming whose, is about the inherited ones too.
+    A reference list is about no country: the countries in its titles are the works' subjects,
+    sources like an author-year citation. A body passage naming only countries the document is
+    not about, that also speaks of "the country" or "the government" without naming whose, is
+    about the inherited ones too.
     """
     order = sorted(range(len(passages)), key=lambda i: passages[i].index)
     ordered = [passages[i] for i in order]
@@ -338,6 +340,8 @@ def passage_countries(
     document = tuple(declared) or body_countries(ordered)
     out: list[tuple[str, ...]] = [()] * len(passages)
     for k, p in enumerate(ordered):
+        if p.kind == "references":
+            continue
         foreign = bool(own[k]) and not set(own[k]) & set(document)
         if not document or (own[k] and not (foreign and p.is_body and speaks_of_own(p.text))):
             out[order[k]] = own[k]

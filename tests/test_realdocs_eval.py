@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from clusterkb.cli import app
 from clusterkb.cli.realdocs_eval import print_realdocs_report
 from kb.config import get_settings
+from kb.evaluation.minhash import fingerprint
 from kb.evaluation.realdocs import (
     FLOORS,
     IngestedDocument,
@@ -23,12 +24,14 @@ from kb.evaluation.realdocs import (
     document_countries,
     score_split,
     title_matches,
+    word_sequence,
 )
 from kb.evaluation.realdocs_set import (
     LabelledSpan,
     PageQuestion,
     RealdocsSet,
     RealDocument,
+    WholePassageLabel,
     text_sha256,
 )
 from kb.models import Passage
@@ -154,6 +157,31 @@ def test_a_span_whose_page_text_changed_is_counted_apart() -> None:
     held = [IngestedDocument(SHA_DOC, "mine", "x", (passage("p1", PAGE),))]
     report = score_split(labelled([stale]), held, page_text, no_search, never_broken)
     assert report.spans_unreadable == 1 and report.passage_countries == Ratio(0, 1)
+
+
+def test_a_passage_naming_its_neighbours_countries_is_scored_on_its_whole_label() -> None:
+    # The span speaks of Argentina only; the passage holding it also speaks of Chile, and a
+    # reader labelling the whole passage says so: right by the passage, wrong by the span.
+    whole = passage("p1", PAGE, countries=("Argentina", "Chile"))
+    label = WholePassageLabel(fingerprint(word_sequence(PAGE)), ("Argentina", "Chile"))
+    s = span(PAGE.index("El programa"), PAGE.index("Con los años"), ["Argentina"])
+    s = LabelledSpan(**{**s.__dict__, "passage": label})
+    held = [IngestedDocument(SHA_DOC, "mine", "x", (whole,))]
+    report = score_split(labelled([s]), held, page_text, no_search, never_broken)
+    assert report.passage_countries == Ratio(1, 1)
+    assert report.span_countries == Ratio(0, 1)
+
+
+def test_a_label_given_to_a_passage_cut_differently_is_not_applied() -> None:
+    cut = PAGE.index("Con los años")
+    shorter = passage("p1", PAGE[:cut], countries=("Argentina",))
+    label = WholePassageLabel(fingerprint(word_sequence(PAGE[cut:] + " otra cosa")), ("Chile",))
+    s = span(PAGE.index("El programa"), cut, ["Argentina"])
+    s = LabelledSpan(**{**s.__dict__, "passage": label})
+    held = [IngestedDocument(SHA_DOC, "mine", "x", (shorter,))]
+    report = score_split(labelled([s]), held, page_text, no_search, never_broken)
+    assert report.passage_countries == Ratio(0, 1) and report.passages_recut == 1
+    assert "label it again" in next(m.got for m in report.misses if m.metric == "passage_countries")
 
 
 # ----------------------------------------------------------------------------- documents
@@ -295,12 +323,12 @@ def test_every_test_report_is_in_the_knowledge_base(test_split: dict[str, object
 
 # The level reached on the frozen test split, guarded against regressions. Where it is short
 # of the release floor (FLOORS, printed by `clusterkb eval --realdocs`), the guard sits just
-# under the figure measured: passage countries 0.557 (floor 0.9; it was 0.613 before passages
-# naming no country inherited their document's countries by default).
+# under the figure measured: passage countries 0.726 against the whole passages' labels
+# (floor 0.9; 0.538 against the stricter labels of the spans inside them).
 REACHED: dict[str, tuple[str, float]] = {
     "title": (">=", 0.9),
     "page_at_3": (">=", 0.9),
-    "passage_countries": (">=", 0.55),
+    "passage_countries": (">=", 0.72),
     "broken_words": ("<=", 0.005),
 }
 

@@ -75,6 +75,14 @@ def test_labels_include_the_hard_cases(split: str) -> None:
     assert any(q.printed_page is None for q in SET.in_split(split).questions)
 
 
+def test_every_labelled_span_carries_the_label_of_its_whole_passage() -> None:
+    # Passage accuracy is scored on the passage a user sees, labelled as a whole.
+    assert all(p.passage is not None and p.passage.fingerprint for p in SET.passages)
+    assert any(set(p.passage.countries) > set(p.countries) for p in SET.passages if p.passage), (
+        "a passage that also speaks of its neighbours' countries"
+    )
+
+
 SHA_A, SHA_B = "a" * 64, "b" * 64
 MINIMAL = f"""
 realdocs_dir: .
@@ -102,6 +110,8 @@ questions:
         ("lang: es", "lang: pt", "questions[0] q1"),
         ("\n      printed_page: null", "", "questions[0] q1"),
         ("countries: [Chile]}\nq", "countries: [Chile], implicit: yes please}\nq", "p1"),
+        ("[Chile]}\nq", "[Chile], passage: {fingerprint: ab}}\nq", "p1 passage"),
+        ("[Chile]}\nq", "[Chile], passage: {countries: [], x: 1}}\nq", "p1 passage"),
     ],
 )
 def test_loader_names_the_bad_entry(tmp_path: Path, old: str, new: str, message: str) -> None:

@@ -128,6 +128,7 @@ def print_realdocs_report(report: SplitReport, console: Console, misses: bool = 
         ("title", "title", "documents"),
         ("countries per document", "doc_countries", "documents"),
         ("countries per passage", "passage_countries", "labelled passages"),
+        ("  exactly the span's (strict)", "span_countries", "labelled spans"),
         (f"printed page in top {TOP_K}", "page_at_3", "questions"),
         ("passages with broken words", "broken_words", "passages"),
     )
@@ -147,7 +148,8 @@ def print_realdocs_report(report: SplitReport, console: Console, misses: bool = 
     console.print(table)
     console.print(
         f"Labelled passages: {report.spans_found} found in a passage, "
-        f"{report.spans_not_found} not found, {report.spans_unreadable} with changed page text."
+        f"{report.spans_not_found} not found, {report.spans_unreadable} with changed page text, "
+        f"{report.passages_recut} in a passage now cut differently."
     )
     for doc, reason in report.refused:
         console.print(

@@ -41,6 +41,13 @@ _PASSAGE: Schema = {
     "implicit": (bool, "optional"),
     "kind": (str, "optional"),
     "note": (str, "optional"),
+    "passage": (dict, "optional"),
+}
+_WHOLE: Schema = {
+    "fingerprint": (str, "required"),
+    "countries": (list, "required"),
+    "implicit": (bool, "optional"),
+    "note": (str, "optional"),
 }
 _QUESTION: Schema = {**_LINKED, **{k: (str, "required") for k in ("lang", "question", "answer")}}
 _QUESTION["printed_page"] = (int, "nullable")
@@ -68,6 +75,18 @@ class RealDocument:
 
 
 @dataclass(frozen=True)
+class WholePassageLabel:
+    """The countries of the whole stored passage that holds a labelled span, labelled by
+    reading that passage as the app shows it; `fingerprint` (kb.evaluation.minhash) finds it
+    again and tells when the chunker now cuts it differently."""
+
+    fingerprint: str
+    countries: tuple[str, ...]
+    implicit: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class LabelledSpan:
     id: str
     doc: str
@@ -81,6 +100,7 @@ class LabelledSpan:
     implicit: bool = False
     kind: str = "body"
     note: str | None = None
+    passage: WholePassageLabel | None = None
 
 
 @dataclass(frozen=True)
@@ -211,7 +231,23 @@ def _passage(e: dict, where: str, by_id: Mapping[str, RealDocument]) -> Labelled
     kind = _choice(e, "kind", KINDS, where)
     fields = {**e, "countries": tuple(e["countries"]), "kind": kind, "split": doc.split}
     fields["implicit"] = bool(e.get("implicit"))
+    if "passage" in e:
+        fields["passage"] = _whole_passage(e["passage"], where)
     return LabelledSpan(**fields, start=span[0], end=span[1])
+
+
+def _whole_passage(e: dict, where: str) -> WholePassageLabel:
+    where = f"{where} passage"
+    if unknown := sorted(set(e) - set(_WHOLE)):
+        raise RealdocsSetError(f"{where}: unknown keys {unknown}")
+    for k, (kind, presence) in _WHOLE.items():
+        if presence == "required" and not isinstance(e.get(k), kind):
+            raise RealdocsSetError(f"{where}: `{k}` missing or not {kind.__name__}")
+    if not all(isinstance(c, str) and c.strip() for c in e["countries"]):
+        raise RealdocsSetError(f"{where}: `countries` must be a list of names")
+    return WholePassageLabel(
+        e["fingerprint"], tuple(e["countries"]), bool(e.get("implicit")), e.get("note")
+    )
 
 
 def _question(e: dict, where: str, by_id: Mapping[str, RealDocument]) -> PageQuestion:

@@ -1,0 +1,42 @@
+"""A passage's fingerprint: MinHash over its word shingles.
+
+A label given to a whole passage must find that passage again after a re-ingest, and notice
+when the chunker has cut it differently, without the label file holding the passage's text
+(the reports' licences forbid copying it). Two fingerprints agree on about the share of
+shingles the two texts have in common (their Jaccard similarity).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+HASHES = 32
+SHINGLE = 3
+
+
+def _shingle_hashes(words: Sequence[str], seed: int) -> list[int]:
+    n = min(SHINGLE, len(words))
+    salt = seed.to_bytes(4, "big")
+    return [
+        int.from_bytes(
+            hashlib.blake2b(" ".join(words[i : i + n]).encode(), digest_size=4, salt=salt).digest(),
+            "big",
+        )
+        for i in range(len(words) - n + 1)
+    ]
+
+
+def fingerprint(words: Sequence[str]) -> str:
+    """`HASHES` minima of salted shingle hashes, as hex ("" for a text without words)."""
+    if not words:
+        return ""
+    return " ".join(f"{min(_shingle_hashes(words, seed)):08x}" for seed in range(HASHES))
+
+
+def similarity(a: str, b: str) -> float:
+    """Estimated Jaccard similarity of the two texts' shingle sets (0 when either is empty)."""
+    left, right = a.split(), b.split()
+    if not left or len(left) != len(right):
+        return 0.0
+    return sum(x == y for x, y in zip(left, right, strict=True)) / len(left)
