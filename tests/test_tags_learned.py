@@ -188,7 +188,9 @@ def test_corrections_on_one_document_teach_similar_passages_of_another(
     (learned,) = [t for t in similar.tags if t.tag_id == "skills_shortage"]
     assert learned.origin == LEARNED
     unrelated = [p for p in after.values() if "barcazas" in p.text]
-    assert all("skills_shortage" not in p.tag_ids("problem") for p in unrelated)
+    assert all("skills_shortage" not in p.tag_ids("problem") for p in unrelated), [
+        (p.text, p.tags) for p in unrelated
+    ]
     # The corrected passages keep the analyst's tag (corrections win over the model).
     assert all(
         any(t.origin == "human" for t in after[p.id].tags if t.tag_id == "skills_shortage")

@@ -222,20 +222,27 @@ def with_examples(
     weight: float = CORRECTION_WEIGHT,
 ) -> TagModel:
     """The model refitted with more examples (corrections); thresholds stay as chosen by
-    cross-validation, except that a tag that was off and that the examples add gets the
-    median one. Only the examples' own tags: every tag has positives from its definitions,
-    so counting those would switch on every tag after any correction."""
+    cross-validation, except that a tag that was off and that the examples add gets half the
+    score of those examples (at least the median threshold). Only the examples' own tags:
+    every tag has positives from its definitions, so counting those would switch on every tag
+    after any correction."""
     if len(vectors) == 0:
         return replace(model, fingerprint=fingerprint)
     stats = model.stats + statistics(vectors, labels, weight)
+    weights = solve(stats, model.lam)
     thresholds = model.thresholds.copy()
     learnable = np.isfinite(thresholds)
     fallback = float(np.median(thresholds[learnable])) if learnable.any() else 0.5
-    newly = ~learnable & np.asarray(labels, dtype=bool).any(axis=0)
-    thresholds[newly] = fallback
+    marked = np.asarray(labels, dtype=bool)
+    newly = ~learnable & marked.any(axis=0)
+    # A tag learnt from corrections alone fires where a passage looks at least half as much
+    # like the corrected passages as they do themselves (never below the median threshold).
+    own = with_bias(vectors) @ weights
+    for j in np.flatnonzero(newly):
+        thresholds[j] = max(fallback, 0.5 * float(own[marked[:, j], j].mean()))
     return replace(
         model,
-        weights=solve(stats, model.lam),
+        weights=weights,
         thresholds=thresholds,
         stats=stats,
         bank=np.vstack([model.bank, np.asarray(vectors, dtype=np.float16)]),

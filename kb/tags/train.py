@@ -28,6 +28,7 @@ from kb.storage.keyword_rows import LexicalRow
 from kb.storage.knowledge import KnowledgeBase
 from kb.storage.manifest import Manifest
 from kb.storage.writes import writing
+from kb.tags.examples import EXAMPLES_DIR, examples_hash, load_examples
 from kb.tags.learned import Stats, TagModel, fit, statistics, with_examples
 from kb.tags.model_store import load_model, save_model, saved_model_path, shipped_model_path
 from kb.tags.tagger import LEARNED, learned_tags, merge_tags
@@ -122,26 +123,35 @@ def _items(examples: Sequence[Example]) -> list[tuple[str, str, list[str]]]:
 
 
 def definition_prior(
-    embedder: Embedder, taxonomy: Taxonomy, keys: Sequence[str], cache: Path | None = None
+    embedder: Embedder,
+    taxonomy: Taxonomy,
+    keys: Sequence[str],
+    cache: Path | None = None,
+    examples_dir: Path = EXAMPLES_DIR,
 ) -> Stats:
-    """Each tag's label and definition, per language, as an example of that tag alone: the
-    meaning the labelled passages may not cover (rare tags, other wordings)."""
+    """Each tag's label and definition, per language, and its written examples
+    (`kb.tags.examples`), each an example of that tag alone, plus the examples of untagged
+    prose: the meaning the labelled passages may not cover (rare tags, other wordings)."""
     texts, rows = [], []
     for tag in taxonomy.all_tags():
         for lang, definition in tag.definition.items():
             texts.append(f"{tag.label_in(lang)}: {definition}")
             rows.append(keys.index(f"{tag.facet}:{tag.id}"))
+    for example in load_examples(taxonomy, examples_dir):
+        texts.append(example.text)
+        rows.append(keys.index(example.key) if example.key else -1)
     labels = np.zeros((len(texts), len(keys)), dtype=bool)
-    labels[np.arange(len(texts)), rows] = True
+    tagged = np.array([i for i, row in enumerate(rows) if row >= 0], dtype=int)
+    labels[tagged, np.array(rows)[tagged]] = True
     vectors = labelled_vectors(embedder, texts, cache)
     return statistics(vectors, labels, DEFINITION_WEIGHT)
 
 
 def taxonomy_hash() -> str:
-    """The tag definitions are training data too (`definition_prior`)."""
+    """The tag definitions and examples are training data too (`definition_prior`)."""
     from kb.tags.taxonomy import TAXONOMY_PATH
 
-    return sha256_file(TAXONOMY_PATH)
+    return sha256_text(sha256_file(TAXONOMY_PATH) + examples_hash())
 
 
 def fit_labelled(
