@@ -39,7 +39,11 @@ SIMILARITY_THRESHOLDS: dict[str, dict[str, float | None]] = {
     "e5-small": dict(_RULES_ONLY),
     "minilm": dict(_RULES_ONLY),
 }
-RULE_LANGS = ("es", "en")
+RULE_LANGS = ("es", "en", "pt")
+DEFINITION_LANGS = ("es", "en")
+# Portuguese is stemmed only for a text that shows it (ã, õ, ç or "não"/"uma"): the third
+# stemming pass would otherwise cost every Spanish and English passage.
+_PORTUGUESE_SIGNS = re.compile(r"[ãõç]|\b(?:não|uma)\b", re.IGNORECASE)
 
 # A taxonomy pattern "A && B && !C" matches when A and B match and C does not, all within one
 # sentence: co-occurrence tells a finding ("la evaluación ... encontró") from a mere mention.
@@ -55,7 +59,15 @@ OUTCOME_CUES = re.compile(
     r"creci(?:ó|eron)|tuvo|tuvieron|permiti(?:ó|eron)|evaluaci[oó]n|evidencia|registros|"
     r"medid[oa]s?|impacts?|effects?|results?|outcomes?|achieved|achievements?|succe\w+|"
     r"benefits?|evaluations?|evidence|increased|improved|reduced|lowered|gains|grew|"
-    r"led\s+to)\b|alcanz(?:ó|aron|ado|ables?)",
+    r"led\s+to)\b|alcanz(?:ó|aron|ado|ables?)|"
+    # Portuguese
+    r"\b(?:impact(?:ou|aram)|efeitos?|result(?:ou|aram)|sucessos?|benef[ií]ci\w+|"
+    r"consequ[eê]ncias?|contribu(?:iu|[ií]ram|[ií]do)|aument(?:ou|aram)|increment(?:ou|aram)|"
+    r"elev(?:ou|aram)|melhor(?:ou|aram)|reduzi(?:u|ram)|diminu(?:iu|[ií]ram)|ca(?:iu|[ií]ram)|"
+    r"cresce(?:u|ram)|expandi(?:u|ram)|ampli(?:ou|aram)|ger(?:ou|aram)|obteve|obtiveram|teve|"
+    r"tiveram|permiti(?:u|ram)|possibilit(?:ou|aram)|propici(?:ou|aram)|proporcion(?:ou|aram)|"
+    r"avan[çc](?:os|ou|aram)|logr(?:ou|aram)|alcan[çc](?:ou|aram|ad[oa]s?)|atingi(?:u|ram|d[oa]s?)|"
+    r"avalia[çc](?:[ãa]o|[õo]es)|evid[eê]ncias?|mensurad[oa]s?|ganhos?|lev(?:ou|aram)\s+a)\b",
     re.IGNORECASE,
 )
 
@@ -159,7 +171,9 @@ def rule_tags(text: str, taxonomy: Taxonomy | None = None) -> list[Tag]:
     """Tags whose terms or patterns occur in `text`; the reason lists what matched."""
     taxonomy = taxonomy or load_taxonomy()
     stemmed = {
-        lang: StemIndex(tuple(stems(text, lang))) for lang in RULE_LANGS if lang in STEMMER_NAMES
+        lang: StemIndex(tuple(stems(text, lang)))
+        for lang in RULE_LANGS
+        if lang in STEMMER_NAMES and (lang != "pt" or _PORTUGUESE_SIGNS.search(text))
     }
     sentences = sentences_of(text)
     lowered = lower_for_prefilter(text)
@@ -170,7 +184,8 @@ def rule_tags(text: str, taxonomy: Taxonomy | None = None) -> list[Tag]:
             continue
         matched: list[str] = []
         for lang, pairs in compiled.phrases.items():
-            matched.extend(term for words, term in pairs if stemmed[lang].contains(words))
+            if lang in stemmed:
+                matched.extend(term for words, term in pairs if stemmed[lang].contains(words))
         for pattern in compiled.patterns:
             found = pattern.search(text, sentences, lowered)
             if found:
@@ -195,10 +210,10 @@ def _definition_vectors(embedder: Embedder, taxonomy: Taxonomy) -> tuple[list[Ta
     tags = taxonomy.all_tags()
     texts = []
     for tag in tags:
-        for lang in RULE_LANGS:
+        for lang in DEFINITION_LANGS:
             texts.append(f"{tag.label_in(lang)}: {tag.definition.get(lang, '')}")
     vectors = embedder.embed_passages(texts)
-    return tags, vectors.reshape(len(tags), len(RULE_LANGS), -1)
+    return tags, vectors.reshape(len(tags), len(DEFINITION_LANGS), -1)
 
 
 def similarity_scores(
