@@ -174,6 +174,28 @@ def test_a_document_naming_no_country_files_its_passages_under_none(tmp_path: Pa
     assert passages and all(p.countries == () for p in passages)
 
 
+GLOBAL = """\
+# Bioeconomía en Santa Fe
+
+## Introducción
+
+Las empresas de Rosario y de la provincia de Santa Fe crecieron con la biotecnología.
+
+La bioeconomía se caracteriza por el aprovechamiento de recursos biológicos en muchas ramas.
+
+En estos años hubo un giro en el debate global sobre las políticas de desarrollo productivo.
+
+Las exportaciones de semillas crecieron un 20% entre 2015 y 2020.
+"""
+
+
+def test_a_definition_or_a_global_statement_is_about_no_country(tmp_path: Path) -> None:
+    _, passages = _passages(tmp_path, GLOBAL)
+    assert _holding(passages, "se caracteriza por").countries == ()
+    assert _holding(passages, "debate global").countries == ()
+    assert _holding(passages, "semillas crecieron").countries == ("Argentina",)
+
+
 REFERENCES = """\
 # Proveedores mineros
 
