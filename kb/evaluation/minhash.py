@@ -8,30 +8,23 @@ shingles the two texts have in common (their Jaccard similarity).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
+from hashlib import blake2b
 
 HASHES = 32
 SHINGLE = 3
-
-
-def _shingle_hashes(words: Sequence[str], seed: int) -> list[int]:
-    n = min(SHINGLE, len(words))
-    salt = seed.to_bytes(4, "big")
-    return [
-        int.from_bytes(
-            hashlib.blake2b(" ".join(words[i : i + n]).encode(), digest_size=4, salt=salt).digest(),
-            "big",
-        )
-        for i in range(len(words) - n + 1)
-    ]
 
 
 def fingerprint(words: Sequence[str]) -> str:
     """`HASHES` minima of salted shingle hashes, as hex ("" for a text without words)."""
     if not words:
         return ""
-    return " ".join(f"{min(_shingle_hashes(words, seed)):08x}" for seed in range(HASHES))
+    n = min(SHINGLE, len(words))
+    shingles = [" ".join(words[i : i + n]).encode() for i in range(len(words) - n + 1)]
+    salts = [seed.to_bytes(4, "big") for seed in range(HASHES)]
+    return " ".join(
+        min(blake2b(s, digest_size=4, salt=salt).hexdigest() for s in shingles) for salt in salts
+    )
 
 
 def similarity(a: str, b: str) -> float:

@@ -301,14 +301,12 @@ def _score_spans(
             report.misses.append(Miss("passage_countries", span.id, "a passage", "not found"))
             continue
         report.spans_found += 1
-        got = _country_set(passage.countries)
+        got, in_span = _country_set(passage.countries), _country_set(span.countries)
         shown = f"{_names(got)} ({passage.id})"
-        if got == _country_set(span.countries):
+        if got == in_span:
             span_hits += 1
         else:
-            report.misses.append(
-                Miss("span_countries", span.id, _names(_country_set(span.countries)), shown)
-            )
+            report.misses.append(Miss("span_countries", span.id, _names(in_span), shown))
         wanted = _whole_passage_countries(span, passage, report)
         if wanted is None:
             continue

@@ -180,23 +180,28 @@ def _entries(raw: Mapping[str, Any], key: str, schema: Schema) -> list[tuple[dic
     out = []
     for i, e in enumerate(items):
         where = f"{key}[{i}] {e.get('id', '?') if isinstance(e, Mapping) else ''}".rstrip()
-        if not isinstance(e, Mapping):
-            raise RealdocsSetError(f"{where}: expected a mapping")
-        if unknown := sorted(set(e) - set(schema)):
-            raise RealdocsSetError(f"{where}: unknown keys {unknown}")
-        for k, (kind, presence) in schema.items():
-            value = e.get(k)
-            if value is None and (presence == "optional" or (presence == "nullable" and k in e)):
-                continue
-            if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-                raise RealdocsSetError(f"{where}: `{k}` missing or not {kind.__name__}")
-        for k in ("sha256", "file_sha256", "text_sha256"):
-            if k in schema and not _SHA256.match(e[k]):
-                raise RealdocsSetError(f"{where}: `{k}` is not a lowercase hex sha256")
-        if "countries" in e and not all(isinstance(c, str) and c.strip() for c in e["countries"]):
-            raise RealdocsSetError(f"{where}: `countries` must be a list of names")
+        _check(e, schema, where)
         out.append((dict(e), where))
     return out
+
+
+def _check(e: Any, schema: Schema, where: str) -> None:
+    """Raise RealdocsSetError naming `where` unless `e` is a mapping that fits `schema`."""
+    if not isinstance(e, Mapping):
+        raise RealdocsSetError(f"{where}: expected a mapping")
+    if unknown := sorted(set(e) - set(schema)):
+        raise RealdocsSetError(f"{where}: unknown keys {unknown}")
+    for k, (kind, presence) in schema.items():
+        value = e.get(k)
+        if value is None and (presence == "optional" or (presence == "nullable" and k in e)):
+            continue
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            raise RealdocsSetError(f"{where}: `{k}` missing or not {kind.__name__}")
+    for k in ("sha256", "file_sha256", "text_sha256"):
+        if k in schema and not _SHA256.match(e[k]):
+            raise RealdocsSetError(f"{where}: `{k}` is not a lowercase hex sha256")
+    if "countries" in e and not all(isinstance(c, str) and c.strip() for c in e["countries"]):
+        raise RealdocsSetError(f"{where}: `countries` must be a list of names")
 
 
 def _choice(e: Mapping[str, Any], key: str, allowed: tuple[str, ...], where: str) -> str:
@@ -237,14 +242,7 @@ def _passage(e: dict, where: str, by_id: Mapping[str, RealDocument]) -> Labelled
 
 
 def _whole_passage(e: dict, where: str) -> WholePassageLabel:
-    where = f"{where} passage"
-    if unknown := sorted(set(e) - set(_WHOLE)):
-        raise RealdocsSetError(f"{where}: unknown keys {unknown}")
-    for k, (kind, presence) in _WHOLE.items():
-        if presence == "required" and not isinstance(e.get(k), kind):
-            raise RealdocsSetError(f"{where}: `{k}` missing or not {kind.__name__}")
-    if not all(isinstance(c, str) and c.strip() for c in e["countries"]):
-        raise RealdocsSetError(f"{where}: `countries` must be a list of names")
+    _check(e, _WHOLE, f"{where} passage")
     return WholePassageLabel(
         e["fingerprint"], tuple(e["countries"]), bool(e.get("implicit")), e.get("note")
     )
