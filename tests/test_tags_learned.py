@@ -19,7 +19,7 @@ from kb.evaluation.tags_unseen import load_unseen_set, resolve_unseen
 from kb.models import FACETS, Passage
 from kb.storage.knowledge import KnowledgeBase
 from kb.tags.edit import correct_tags
-from kb.tags.learned import TagModel, fit, statistics, with_examples
+from kb.tags.learned import TagModel, _best_threshold, fit, statistics, with_examples
 from kb.tags.model_store import load_model, save_model, saved_model_path
 from kb.tags.tagger import LEARNED, Tagger, default_tagger, tagger_for
 from kb.tags.train import fit_labelled, train
@@ -142,6 +142,25 @@ def test_a_correction_switches_on_its_own_tag_only() -> None:
     corrected = np.array([[False, True, False]])
     refit = with_examples(model, embedder.embed_passages(["nueve diez"]), corrected, ["p"], "y")
     assert np.isfinite(refit.thresholds).tolist() == [True, True, False]
+
+
+def test_a_tag_the_rules_already_find_stays_off_in_the_learned_tagger() -> None:
+    """Thresholds are chosen for rules and learned together: where the rules already give a
+    tag on every passage that has it, any cut only adds false positives."""
+    gold = np.array([True, True, False, False, False, False])
+    scores = np.array([0.9, 0.8, 0.7, 0.6, 0.2, 0.1])
+    assert np.isfinite(_best_threshold(scores, gold))
+    assert _best_threshold(scores, gold, ruled=gold) == np.inf
+
+
+def test_with_rules_the_cut_is_chosen_among_the_passages_they_leave() -> None:
+    """Alone, the learned tagger must reach down past a false positive to the low-scoring
+    positive; the rules find that one, so beside them the cut stops above the false one."""
+    gold = np.array([True, True, False, True, False])
+    scores = np.array([0.9, 0.8, 0.7, 0.6, 0.5])
+    ruled = np.array([False, False, False, True, False])
+    assert 0.5 < _best_threshold(scores, gold) < 0.6
+    assert 0.7 < _best_threshold(scores, gold, ruled) < 0.8
 
 
 DAIRY = (

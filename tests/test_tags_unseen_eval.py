@@ -23,19 +23,20 @@ from tests.conftest import REALDOCS, REPO
 UNSEEN = REPO / "corpus" / "eval" / "tags_unseen.yaml"
 
 # (system, scope, measure) -> level reached, less 0.02 (the encoder's vectors move a little
-# between builds): measured with the default e5-small-int8 (combined F1 0.420) and with
-# e5-small (0.419), which both reach every level.
+# between builds): measured with the default e5-small-int8 (combined F1 0.448) and with
+# e5-small (0.444), which both reach every level.
 REACHED: dict[tuple[str, str, str], float] = {
-    ("combined", "overall", "f1"): 0.40,
-    ("combined", "overall", "recall"): 0.39,
-    ("combined", "overall", "precision"): 0.39,
-    ("combined", "problem", "f1"): 0.22,
-    ("combined", "instrument", "f1"): 0.46,
+    ("combined", "overall", "f1"): 0.42,
+    ("combined", "overall", "recall"): 0.40,
+    ("combined", "overall", "precision"): 0.44,
+    ("combined", "problem", "f1"): 0.27,
+    ("combined", "instrument", "f1"): 0.49,
     ("combined", "outcome", "f1"): 0.29,
-    ("combined", "evidence", "f1"): 0.46,
-    ("learned", "overall", "f1"): 0.32,
-    ("learned", "evidence", "f1"): 0.49,
-    ("learned", "paraphrase", "recall"): 0.11,
+    ("combined", "evidence", "f1"): 0.47,
+    ("combined", "paraphrase", "recall"): 0.19,
+    ("learned", "overall", "f1"): 0.33,
+    ("learned", "evidence", "f1"): 0.45,
+    ("learned", "paraphrase", "recall"): 0.17,
     ("rules", "overall", "f1"): 0.34,
 }
 

@@ -18,8 +18,12 @@ from kb.config import get_settings
 from kb.evaluation.tagging import CV_FOLDS, FLOORS, Counts, TagEvalReport
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from kb.evaluation.retrieval import EvalReport
+    from kb.evaluation.tag_agreement import Agreement
     from kb.evaluation.tag_cv import OutOfFoldReport
+    from kb.evaluation.tags_unseen import UnseenPassage
     from kb.storage.knowledge import KnowledgeBase
 
 
@@ -216,10 +220,54 @@ def _unseen_tag_eval(backend: str, realdocs_dir: Path | None, as_json: bool) -> 
     report = evaluate_out_of_fold(
         examples, vectors, embedder.name, unresolved, passage_kind, prior=prior
     )
+    agreements = _annotator_agreement(path.with_name(AGREEMENT_FILE), unseen.entries, report)
     if as_json:
-        write_json(report.to_dict())
+        write_json(
+            {**report.to_dict(), "agreement": {k: a.to_dict() for k, a in agreements.items()}}
+        )
     else:
         print_out_of_fold(report, console)
+        print_agreement(agreements, console)
+
+
+AGREEMENT_FILE = "tags_agreement.yaml"
+
+
+def _annotator_agreement(
+    path: Path, entries: Sequence[UnseenPassage], report: OutOfFoldReport
+) -> dict[str, Agreement]:
+    """The second annotator's agreement with the first, and the taggers' with each (empty,
+    with a note, when the file is absent)."""
+    from kb.evaluation.tag_agreement import (
+        AgreementSetError,
+        compare_with_annotators,
+        load_second_annotation,
+    )
+
+    if not path.is_file():
+        err.print(f"[yellow]no second annotation ({escape(str(path))}): agreement not shown[/]")
+        return {}
+    try:
+        second = load_second_annotation(path, entries)
+    except AgreementSetError as exc:
+        raise fail(str(exc)) from exc
+    return compare_with_annotators(entries, second, report.predicted)
+
+
+def print_agreement(agreements: dict[str, Agreement], console: Console) -> None:
+    """Two annotators on the same sample, and the taggers against each: the labels' ceiling."""
+    if not agreements:
+        return
+    table = Table(
+        title="Two blind annotators on a sample, and the taggers against each (micro-F1): "
+        "annotator 2 vs 1 is the most the labels can show"
+    )
+    for col in ("comparison", "n", "problem", "instr.", "outcome", "evid.", "P", "R", "F1"):
+        table.add_column(col, justify="left" if col == "comparison" else "right")
+    for name, a in agreements.items():
+        o = a.overall
+        table.add_row(name, str(a.passages), *[f"{a.facets[f].f1:.2f}" for f in FLOORS], *_prf(o))
+    console.print(table)
 
 
 def _print_retrieval(report: EvalReport, queries: int) -> None:

@@ -14,10 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from kb.evaluation.tag_set import Labels
 from kb.evaluation.tagging import Counts
 from kb.evaluation.tags_unseen import LANGS, Example, Unresolved
 from kb.models import BODY, FACETS
 from kb.tags.learned import Stats, fit
+from kb.tags.tagger import rule_hits
 from kb.tags.taxonomy import Taxonomy, load_taxonomy
 
 KindOf = Callable[[str], str]
@@ -70,6 +72,9 @@ class OutOfFoldReport:
     kinds_from: str
     systems: dict[str, SystemScores] = field(default_factory=dict)
     unresolved: list[str] = field(default_factory=list)
+    predicted: dict[str, dict[str, Labels]] = field(default_factory=dict, repr=False)
+    """System -> passage id -> its out-of-fold tags, on the passages the system is scored on
+    (what `kb.evaluation.tag_agreement` compares with a second annotator)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -123,8 +128,11 @@ def out_of_fold_learned(
     keys: Sequence[str],
     encoder: str,
     prior: Stats | None = None,
+    ruled: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Each passage's learned tags from a model that never saw its fold."""
+    """Each passage's learned tags from a model that never saw its fold; `ruled` (where the
+    rules give each tag) lets the thresholds be chosen for rules and learned together, as
+    `tags train` chooses them."""
     folds = np.array([ex.entry.fold for ex in examples])
     groups = np.array([ex.entry.group for ex in examples], dtype=object)
     refs = [ex.id for ex in examples]
@@ -140,19 +148,22 @@ def out_of_fold_learned(
             [r for r, t in zip(refs, train, strict=True) if t],
             fingerprint="cv",
             prior=prior,
+            ruled=None if ruled is None else ruled[train],
         )
         out[test] = model.scores(vectors[test]) >= model.thresholds[None, :]
     return out
 
 
-def rule_matrix(examples: Sequence[Example], keys: Sequence[str], taxonomy: Taxonomy) -> np.ndarray:
-    from kb.tags.tagger import rule_tags
-
-    index = {k: j for j, k in enumerate(keys)}
-    out = np.zeros((len(examples), len(keys)), dtype=bool)
-    for i, ex in enumerate(examples):
-        for tag in rule_tags(ex.text, taxonomy):
-            out[i, index[f"{tag.facet}:{tag.tag_id}"]] = True
+def labels_by_id(
+    examples: Sequence[Example], keys: Sequence[str], predicted: np.ndarray, rows: np.ndarray
+) -> dict[str, Labels]:
+    """The rows' predictions as labels, by passage id."""
+    out: dict[str, Labels] = {}
+    for i in np.flatnonzero(rows).tolist():
+        on = [keys[j] for j in np.flatnonzero(predicted[i]).tolist()]
+        out[examples[i].id] = {
+            f: frozenset(k.split(":", 1)[1] for k in on if k.split(":", 1)[0] == f) for f in FACETS
+        }
     return out
 
 
@@ -175,8 +186,10 @@ def evaluate_out_of_fold(
     gold = label_matrix(examples, keys)
     kinds = [kind_of(ex.text) if kind_of else ex.entry.kind for ex in examples]
     body = np.array([k == BODY for k in kinds], dtype=bool)
-    rules = rule_matrix(examples, keys, taxonomy) & body[:, None]
-    learned = out_of_fold_learned(examples, vectors, gold, keys, encoder, prior) & body[:, None]
+    rules = rule_hits([ex.text for ex in examples], keys, taxonomy) & body[:, None]
+    learned = (
+        out_of_fold_learned(examples, vectors, gold, keys, encoder, prior, rules) & body[:, None]
+    )
     unseen_by_rules = np.array([not ex.entry.seen_by_rules for ex in examples], dtype=bool)
     everyone = np.ones(len(examples), dtype=bool)
     report = OutOfFoldReport(
@@ -186,9 +199,11 @@ def evaluate_out_of_fold(
         kinds_from="detected as at ingest" if kind_of else "labels",
         unresolved=[f"{u.id}: {u.ref}: {u.reason}" for u in unresolved],
     )
-    report.systems["rules"] = score_system("rules", examples, keys, gold, rules, unseen_by_rules)
-    report.systems["learned"] = score_system("learned", examples, keys, gold, learned, everyone)
-    report.systems["combined"] = score_system(
-        "combined", examples, keys, gold, rules | learned, unseen_by_rules
-    )
+    for name, predicted, rows in (
+        ("rules", rules, unseen_by_rules),
+        ("learned", learned, everyone),
+        ("combined", rules | learned, unseen_by_rules),
+    ):
+        report.systems[name] = score_system(name, examples, keys, gold, predicted, rows)
+        report.predicted[name] = labels_by_id(examples, keys, predicted, rows)
     return report

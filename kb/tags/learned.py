@@ -123,18 +123,27 @@ def solve(stats: Stats, lam: float = LAMBDA) -> np.ndarray:
     return np.linalg.solve(stats.xtx + penalty, stats.xty)
 
 
-def _best_threshold(scores: np.ndarray, gold: np.ndarray) -> float:
+def _best_threshold(scores: np.ndarray, gold: np.ndarray, ruled: np.ndarray | None = None) -> float:
     """The score cut with the best F1 on these (held-out) scores; +inf when that F1 is under
-    `MIN_HELD_OUT_F1`."""
+    `MIN_HELD_OUT_F1`.
+
+    With `ruled` (where the rules give the tag), the cut is chosen for what is used, the rules
+    or the learned tagger: only passages the rules leave are counted, the rules' own hits are
+    added to both sides of F1, and the tag stays off where no cut beats the rules alone."""
     positives = int(gold.sum())
     if positives == 0:
         return float("inf")
-    order = np.argsort(-scores)
-    tp = np.cumsum(gold[order])
-    predicted = np.arange(1, len(scores) + 1)
+    ruled = np.zeros(len(gold), dtype=bool) if ruled is None else np.asarray(ruled, dtype=bool)
+    base_tp, base_predicted = int((gold & ruled).sum()), int(ruled.sum())
+    left = np.flatnonzero(~ruled)
+    if len(left) == 0:
+        return float("inf")
+    order = left[np.argsort(-scores[left])]
+    tp = base_tp + np.cumsum(gold[order])
+    predicted = base_predicted + np.arange(1, len(order) + 1)
     f1 = 2 * tp / (predicted + positives)
     best = int(np.argmax(f1))
-    if f1[best] < MIN_HELD_OUT_F1:
+    if f1[best] < MIN_HELD_OUT_F1 or f1[best] <= 2 * base_tp / (base_predicted + positives):
         return float("inf")
     # Halfway to the next lower score: a little slack for unseen text.
     cut = scores[order[best]]
@@ -167,13 +176,17 @@ def choose_thresholds(
     groups: Sequence[object],
     lam: float = LAMBDA,
     prior: Stats | None = None,
+    ruled: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Per-tag thresholds from held-out scores of an inner grouped cross-validation."""
+    """Per-tag thresholds from held-out scores of an inner grouped cross-validation; `ruled`
+    (passages × tags, where the rules give each tag) makes each the best cut for the rules
+    and the learned tagger together (`_best_threshold`)."""
     scores = held_out_scores(vectors, labels, groups, lam, prior)
     out = np.full(labels.shape[1], np.inf)
     for j in range(labels.shape[1]):
         if labels[:, j].sum() >= MIN_POSITIVES:
-            out[j] = _best_threshold(scores[:, j], labels[:, j].astype(bool))
+            hits = None if ruled is None else ruled[:, j]
+            out[j] = _best_threshold(scores[:, j], labels[:, j].astype(bool), hits)
     return out
 
 
@@ -187,9 +200,11 @@ def fit(
     fingerprint: str,
     lam: float = LAMBDA,
     prior: Stats | None = None,
+    ruled: np.ndarray | None = None,
 ) -> TagModel:
     """Fit on labelled vectors; `groups` (documents) keep the threshold search honest.
-    `prior`: examples that are always learnt from and never scored (the tag definitions)."""
+    `prior`: examples that are always learnt from and never scored (the tag definitions).
+    `ruled`: where the rules give each tag on these passages (thresholds for both together)."""
     stats = statistics(vectors, labels)
     if prior is not None:
         stats = stats + prior
@@ -199,7 +214,7 @@ def fit(
         encoder=encoder,
         keys=tuple(keys),
         weights=solve(stats, lam),
-        thresholds=choose_thresholds(vectors, labels, groups, lam, prior),
+        thresholds=choose_thresholds(vectors, labels, groups, lam, prior, ruled),
         stats=stats,
         bank=np.asarray(vectors, dtype=np.float16)[tagged],
         bank_labels=np.asarray(labels, dtype=bool)[tagged],

@@ -204,6 +204,19 @@ def rule_tags(text: str, taxonomy: Taxonomy | None = None) -> list[Tag]:
     return out
 
 
+def rule_hits(texts: Sequence[str], keys: Sequence[str], taxonomy: Taxonomy) -> np.ndarray:
+    """(texts × keys) where the rules give each "facet:tag": what the learned tagger's
+    thresholds are chosen beside (`kb.tags.learned.choose_thresholds`)."""
+    index = {k: j for j, k in enumerate(keys)}
+    out = np.zeros((len(texts), len(keys)), dtype=bool)
+    for i, text in enumerate(texts):
+        for tag in rule_tags(text, taxonomy):
+            j = index.get(f"{tag.facet}:{tag.tag_id}")
+            if j is not None:
+                out[i, j] = True
+    return out
+
+
 @lru_cache(maxsize=8)
 def _definition_vectors(embedder: Embedder, taxonomy: Taxonomy) -> tuple[list[TagDef], np.ndarray]:
     """One vector per tag and language (label + definition); rows grouped per tag."""

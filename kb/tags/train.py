@@ -31,7 +31,7 @@ from kb.storage.writes import writing
 from kb.tags.examples import EXAMPLES_DIR, examples_hash, load_examples
 from kb.tags.learned import Stats, TagModel, fit, statistics, with_examples
 from kb.tags.model_store import load_model, save_model, saved_model_path, shipped_model_path
-from kb.tags.tagger import LEARNED, learned_tags, merge_tags
+from kb.tags.tagger import LEARNED, learned_tags, merge_tags, rule_hits
 from kb.tags.taxonomy import Taxonomy, load_taxonomy
 from kb.textnorm import fold
 from kb.workspace.roles import Actor, acting
@@ -175,6 +175,7 @@ def fit_labelled(
         [ex.id for ex in examples],
         fingerprint(embedder.name, [*_items(examples), ("taxonomy", taxonomy_hash(), [])]),
         prior=definition_prior(embedder, taxonomy, keys, prior_cache),
+        ruled=rule_hits([ex.text for ex in examples], keys, taxonomy),
     )
 
 
