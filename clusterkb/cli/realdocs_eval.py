@@ -129,6 +129,7 @@ def print_realdocs_report(report: SplitReport, console: Console, misses: bool = 
         ("countries per document", "doc_countries", "documents"),
         ("countries per passage", "passage_countries", "labelled passages"),
         ("  exactly the span's (strict)", "span_countries", "labelled spans"),
+        ("  a second annotator, blind", "annotator_agreement", "labelled passages"),
         (f"printed page in top {TOP_K}", "page_at_3", "questions"),
         ("passages with broken words", "broken_words", "passages"),
     )
@@ -164,7 +165,26 @@ def print_realdocs_report(report: SplitReport, console: Console, misses: bool = 
             )
 
 
+def _second_countries(path: Path, labels: RealdocsSet) -> dict[str, frozenset[str]]:
+    """The second annotator's passage countries ({} with a note when the file is absent)."""
+    from kb.evaluation.realdocs_agreement import (
+        AGREEMENT_FILE,
+        CountryAgreementError,
+        load_second_countries,
+    )
+
+    second = path.with_name(AGREEMENT_FILE)
+    if not second.is_file():
+        err.print(f"[yellow]no second annotation ({escape(str(second))})[/yellow]")
+        return {}
+    try:
+        return load_second_countries(second, labels)
+    except CountryAgreementError as exc:
+        raise fail(str(exc)) from exc
+
+
 def realdocs_eval(split: str, folder: Path | None, as_json: bool, misses: bool) -> None:
+    from kb.evaluation.realdocs_agreement import country_agreement
     from kb.evaluation.realdocs_set import SPLITS, RealdocsSetError, load_realdocs_set
 
     if split not in (*SPLITS, "all"):
@@ -180,10 +200,12 @@ def realdocs_eval(split: str, folder: Path | None, as_json: bool, misses: bool) 
     if not folder.is_dir():
         raise fail(f"real reports folder not found: {folder} (give it with --realdocs-dir)")
     page_text = _page_reader(labels, folder)
-    reports = [
-        _score_realdocs(labels.in_split(s), folder, page_text)
-        for s in (SPLITS if split == "all" else (split,))
-    ]
+    second = _second_countries(path, labels)
+    reports = []
+    for name in SPLITS if split == "all" else (split,):
+        report = _score_realdocs(labels.in_split(name), folder, page_text)
+        report.annotator_agreement = country_agreement(labels.in_split(name), second)
+        reports.append(report)
     if as_json:
         # Misses of the frozen test split are never shown, so no rule is chosen from them.
         write_json({"splits": {r.split: r.to_dict(misses=r.split == "dev") for r in reports}})

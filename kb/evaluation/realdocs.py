@@ -99,6 +99,9 @@ class SplitReport:
     span_countries: Ratio = Ratio(0, 0)
     """Stricter and only indicative: the passage carries exactly the labelled span's countries,
     though the passage is longer and may also speak of its neighbours' countries."""
+    annotator_agreement: Ratio = Ratio(0, 0)
+    """Whole passages a second, blind annotator gave exactly the countries of the first
+    (`kb.evaluation.realdocs_agreement`): the most the labels can show."""
     page_at_3: Ratio = Ratio(0, 0)
     broken_words: Ratio = Ratio(0, 0)
     """Passages with a broken word, over all passages of the split's documents."""
@@ -135,6 +138,7 @@ class SplitReport:
             "doc_countries",
             "passage_countries",
             "span_countries",
+            "annotator_agreement",
             "page_at_3",
             "broken_words",
         ):
