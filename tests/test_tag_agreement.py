@@ -74,3 +74,11 @@ def test_a_second_label_for_an_unknown_passage_is_refused_by_name(tmp_path: Path
     )
     with pytest.raises(AgreementSetError, match="not_a_tag"):
         load_second_annotation(bad, entries)
+
+
+def test_a_file_that_is_not_a_mapping_is_refused_by_name(tmp_path: Path) -> None:
+    entries = load_unseen_set(EVAL / "tags_unseen.yaml").entries
+    bad = tmp_path / "agreement.yaml"
+    bad.write_text("- just a list\n")
+    with pytest.raises(AgreementSetError, match="agreement.yaml"):
+        load_second_annotation(bad, entries)

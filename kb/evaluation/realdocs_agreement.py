@@ -29,6 +29,8 @@ def _countries(values: object, where: str) -> frozenset[str]:
 def load_second_countries(path: Path, labels: RealdocsSet) -> dict[str, frozenset[str]]:
     """Passage id -> the second annotator's countries for its whole passage."""
     data = read_yaml(Path(path), CountryAgreementError)
+    if not isinstance(data, dict):
+        raise CountryAgreementError(f"{Path(path).name}: expected a mapping with passages")
     labelled = {p.id for p in labels.passages if p.passage is not None}
     out: dict[str, frozenset[str]] = {}
     for raw in data.get("passages") or ():

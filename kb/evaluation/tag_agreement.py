@@ -39,6 +39,8 @@ def load_second_annotation(
     """Read the second annotation; every id must be a passage of the labelled set."""
     taxonomy = taxonomy or load_taxonomy()
     data = read_yaml(Path(path), AgreementSetError)
+    if not isinstance(data, dict):
+        raise AgreementSetError(f"{Path(path).name}: expected a mapping with passages")
     known = {e.id for e in entries}
     labels: dict[str, Labels] = {}
     for raw in data.get("passages") or ():
