@@ -203,8 +203,9 @@ def realdocs_eval(split: str, folder: Path | None, as_json: bool, misses: bool) 
     second = _second_countries(path, labels)
     reports = []
     for name in SPLITS if split == "all" else (split,):
-        report = _score_realdocs(labels.in_split(name), folder, page_text)
-        report.annotator_agreement = country_agreement(labels.in_split(name), second)
+        part = labels.in_split(name)
+        report = _score_realdocs(part, folder, page_text)
+        report.annotator_agreement = country_agreement(part, second)
         reports.append(report)
     if as_json:
         # Misses of the frozen test split are never shown, so no rule is chosen from them.

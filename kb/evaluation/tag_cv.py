@@ -18,7 +18,7 @@ from kb.evaluation.tag_set import Labels
 from kb.evaluation.tagging import Counts
 from kb.evaluation.tags_unseen import LANGS, Example, Unresolved
 from kb.models import BODY, FACETS
-from kb.tags.learned import Stats, fit
+from kb.tags.learned import Stats, fit, labels_of, tag_keys
 from kb.tags.tagger import rule_hits
 from kb.tags.taxonomy import Taxonomy, load_taxonomy
 
@@ -26,18 +26,8 @@ KindOf = Callable[[str], str]
 SYSTEMS = ("rules", "learned", "combined")
 
 
-def tag_keys(taxonomy: Taxonomy) -> list[str]:
-    return [f"{t.facet}:{t.id}" for t in taxonomy.all_tags()]
-
-
 def label_matrix(examples: Sequence[Example], keys: Sequence[str]) -> np.ndarray:
-    index = {k: j for j, k in enumerate(keys)}
-    out = np.zeros((len(examples), len(keys)), dtype=bool)
-    for i, ex in enumerate(examples):
-        for facet in FACETS:
-            for tag in ex.entry.expected[facet]:
-                out[i, index[f"{facet}:{tag}"]] = True
-    return out
+    return labels_of([ex.entry.expected for ex in examples], keys)
 
 
 @dataclass

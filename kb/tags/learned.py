@@ -9,11 +9,15 @@ the analysts' corrections to a shipped model without the labelled texts at hand.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from kb.tags.taxonomy import Taxonomy
 
 LAMBDA = 1.0
 """Ridge penalty (chosen by grouped cross-validation on the labelled set, see README)."""
@@ -104,6 +108,23 @@ class TagModel:
         sims = similarities[rows]
         best = np.argsort(-sims)[:k]
         return [(self.bank_refs[rows[i]], float(sims[i])) for i in best]
+
+
+def tag_keys(taxonomy: Taxonomy) -> list[str]:
+    """The model's columns: "facet:tag" for every tag of the taxonomy, in its order."""
+    return [f"{t.facet}:{t.id}" for t in taxonomy.all_tags()]
+
+
+def labels_of(tag_sets: Sequence[Mapping[str, frozenset[str]]], keys: Sequence[str]) -> np.ndarray:
+    """(passages × keys) of each passage's tags by facet; tags outside `keys` are left out."""
+    index = {k: j for j, k in enumerate(keys)}
+    out = np.zeros((len(tag_sets), len(keys)), dtype=bool)
+    for i, labels in enumerate(tag_sets):
+        for facet, tags in labels.items():
+            for tag in tags:
+                if f"{facet}:{tag}" in index:
+                    out[i, index[f"{facet}:{tag}"]] = True
+    return out
 
 
 def with_bias(vectors: np.ndarray) -> np.ndarray:

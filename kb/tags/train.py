@@ -29,7 +29,15 @@ from kb.storage.knowledge import KnowledgeBase
 from kb.storage.manifest import Manifest
 from kb.storage.writes import writing
 from kb.tags.examples import EXAMPLES_DIR, examples_hash, load_examples
-from kb.tags.learned import Stats, TagModel, fit, statistics, with_examples
+from kb.tags.learned import (
+    Stats,
+    TagModel,
+    fit,
+    labels_of,
+    statistics,
+    tag_keys,
+    with_examples,
+)
 from kb.tags.model_store import load_model, save_model, saved_model_path, shipped_model_path
 from kb.tags.tagger import LEARNED, learned_tags, merge_tags, rule_hits
 from kb.tags.taxonomy import Taxonomy, load_taxonomy
@@ -57,21 +65,6 @@ class TrainReport:
     fit_seconds: float = 0.0
     retag_seconds: float = 0.0
     skipped_labels: list[str] = field(default_factory=list)
-
-
-def tag_keys(taxonomy: Taxonomy) -> list[str]:
-    return [f"{t.facet}:{t.id}" for t in taxonomy.all_tags()]
-
-
-def labels_of(tag_sets: Sequence[dict[str, frozenset[str]]], keys: Sequence[str]) -> np.ndarray:
-    index = {k: j for j, k in enumerate(keys)}
-    out = np.zeros((len(tag_sets), len(keys)), dtype=bool)
-    for i, labels in enumerate(tag_sets):
-        for facet in FACETS:
-            for tag in labels.get(facet, ()):
-                if f"{facet}:{tag}" in index:
-                    out[i, index[f"{facet}:{tag}"]] = True
-    return out
 
 
 def labelled_vectors(embedder: Embedder, texts: Sequence[str], cache: Path | None) -> np.ndarray:
