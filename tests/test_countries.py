@@ -127,6 +127,10 @@ def test_citations_languages_and_firms_do_not_make_a_passage_about_a_country() -
     assert countries_in("El software se exporta (Argentina Productiva, 2030).") == ()
     assert countries_in("Marco Nacional (en inglés: National Framework)") == ()
     assert countries_in("con la semillera francesa Florimond Desprez") == ()
+    # The origin of a firm or of its capital is its nationality too.
+    assert countries_in("una química de origen chino encargó el estudio") == ()
+    assert countries_in("un fondo con capitales de origen español") == ()
+    assert countries_in("a Chinese-owned plant in Mexico") == ("Mexico",)
     assert countries_in("el Estado francés y el caso noruego") == ("France", "Norway")
     assert countries_in("la caída del empleo fue franca") == ()
     assert countries_in("el inta de la palabra") == ()
