@@ -9,7 +9,7 @@ changes a document's countries):
   take at least a tenth of the country mentions of its body passages
   (`kb.countries.main_countries`); a report on several countries passes on only the one(s)
   the nearest preceding body passage of the same section names, so the nameless passages
-  of a section on Chile are about Chile;
+  of a section on Chile are about Chile, and where none does, only its main country;
 - countries read from the text are a guess, so a body passage that names a world region
   instead ("América Latina"), or reads as a definition or a theory (its words or its
   section's title), stays about no country unless it says "the country", "the government",

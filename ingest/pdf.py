@@ -62,7 +62,7 @@ def read_pdf(
     return Extracted(
         text=text,
         pages=pages,
-        sections=outline_sections(raw.get("outline") or [], pages, text),
+        sections=pdf_sections(raw.get("outline") or [], raw.get("headings") or [], pages, text),
         embedded_title=" ".join(clean_text(str(raw.get("title") or "")).split()),
         created_year=pdf_date_year(str(raw.get("created") or "")),
         embedded_names=(author,) if author else (),
@@ -197,6 +197,39 @@ def outline_sections(
             sections.append(Section(heading=heading, start=start))
     # Stable sort keeps bookmark order among sections that start on the same page.
     return tuple(sorted(sections, key=lambda s: s.start))
+
+
+def pdf_sections(
+    outline: Sequence[Any], headings: Sequence[Any], pages: Sequence[Page], text: str
+) -> tuple[Section, ...]:
+    """The bookmarks' sections when any bookmark has a name; else the headings told by their
+    printed size (reports exported from online editors bookmark every heading under an
+    anchor id such as "_jahyx98qwjcx", which names nothing)."""
+    bookmarked = outline_sections(outline, pages, text)
+    if any(s.heading for s in bookmarked):
+        return bookmarked
+    return heading_sections(headings, pages, text) or bookmarked
+
+
+def heading_sections(
+    headings: Sequence[Any], pages: Sequence[Page], text: str
+) -> tuple[Section, ...]:
+    """A section at the line where each heading (`headings[i]`: page i's, in reading order)
+    begins on its page; a heading not found at the start of a line is left out."""
+    sections: list[Section] = []
+    for page, names in zip(pages, headings, strict=False):
+        position = page.start
+        for name in names if isinstance(names, list) else ():
+            words = re.findall(r"\w+", str(name))
+            if not words:
+                continue
+            pattern = re.compile(r"(?m)^[ \t]*" + r"\W+".join(map(re.escape, words)), re.IGNORECASE)
+            found = pattern.search(text, position, page.end)
+            if found:
+                heading = " ".join(clean_text(str(name)).split())
+                sections.append(Section(heading=heading, start=found.start()))
+                position = found.end()
+    return tuple(sections)
 
 
 def section_start(text: str, pages: Sequence[Page], index: int, title: str) -> int:

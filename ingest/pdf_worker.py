@@ -23,6 +23,13 @@ MAX_OUTLINE_ITEMS = 2000
 COVER_PAGES = 3  # pages sent with font sizes: the cover, the title page and one more
 MAX_COVER_PIECES = 2000
 MAX_LABEL_CHARS = 40
+# Headings are told by their printed size: at least this many times the body text's (report
+# templates set section titles at 14-20 pt over a 10-11 pt body; call-outs at 12 pt stay out).
+HEADING_RATIO = 1.35
+SAME_SIZE = 0.5  # points: pieces this close in size belong to one heading
+MIN_HEADING_LETTERS = 3
+MAX_HEADING_CHARS = 160
+MAX_HEADINGS_PER_PAGE = 12
 # How far outside the visible box text may start and still count as visible (points):
 # descenders, bleed and slightly misplaced frames.
 BOX_TOLERANCE = 12.0
@@ -126,8 +133,9 @@ def _form_matrix(resources: Any, operands: Any) -> tuple[Sequence[float], Any]:
         return _IDENTITY, None
 
 
-def visible_page_text(page: Any) -> str:
-    """Text of one page, keeping only text placed inside its visible box.
+def read_page(page: Any) -> tuple[str, list[tuple[str, float]]]:
+    """Text of one page, keeping only text placed inside its visible box, and the visible
+    pieces with their printed font size (none when the page has no usable box).
 
     Files exported from design tools can carry other pages' text outside the page area;
     plain extraction would cite it on every page. When nothing lies outside, pypdf's own
@@ -136,13 +144,49 @@ def visible_page_text(page: Any) -> str:
     try:
         collector = _VisibleTextCollector(page)
     except Exception:  # no usable page box: nothing to compare positions with
-        return str(page.extract_text())
+        return str(page.extract_text()), []
     full = page.extract_text(
         visitor_operand_before=collector.before,
         visitor_operand_after=collector.after,
         visitor_text=collector.text,
     )
-    return collector.visible_text() if collector.has_hidden_text() else str(full)
+    pieces = zip(collector.pieces, collector.sizes, strict=True)
+    sized = [(text, size) for (text, inside), size in pieces if inside]
+    return (collector.visible_text() if collector.has_hidden_text() else str(full)), sized
+
+
+def visible_page_text(page: Any) -> str:
+    """Text of one page, keeping only text placed inside its visible box (see `read_page`)."""
+    return read_page(page)[0]
+
+
+def body_size(pages: Sequence[Sequence[tuple[str, float]]]) -> float:
+    """The printed size of most of a document's characters: its body text (0 when unknown)."""
+    chars: dict[float, int] = {}
+    for pieces in pages:
+        for text, size in pieces:
+            chars[round(size, 1)] = chars.get(round(size, 1), 0) + len(text.strip())
+    return max(chars, key=lambda size: chars[size]) if chars else 0.0
+
+
+def heading_lines(pieces: Sequence[tuple[str, float]], body: float) -> list[str]:
+    """A page's headings: runs of pieces printed at least `HEADING_RATIO` times the body size
+    (a heading set on two lines is one run; blank pieces do not break a run)."""
+    headings: list[str] = []
+    run: list[str] = []
+    run_size = 0.0
+    for text, size in [*pieces, ("end", 0.0)]:
+        if not text.strip():
+            continue
+        if run and abs(size - run_size) < SAME_SIZE:
+            run.append(text)
+            continue
+        heading = " ".join(" ".join(run).split())
+        if run and sum(ch.isalpha() for ch in heading) >= MIN_HEADING_LETTERS:
+            headings.append(heading[:MAX_HEADING_CHARS])
+        big = body > 0 and size >= body * HEADING_RATIO
+        run, run_size = ([text], size) if big else ([], 0.0)
+    return headings[:MAX_HEADINGS_PER_PAGE]
 
 
 def cover_pieces(page: Any) -> list[list[Any]]:
@@ -211,14 +255,16 @@ def extract_raw(data: bytes) -> dict[str, Any]:
         return {"error": "corrupt or unreadable PDF: it has no pages"}
 
     texts: list[str] = []
+    sized: list[list[tuple[str, float]]] = []
     failures: list[BaseException] = []
     total = 0
     for page in pages:
         try:
-            text = visible_page_text(page)
+            text, pieces = read_page(page)
         except Exception as exc:  # one damaged page should not cost the whole report
             failures.append(exc)
-            text = ""
+            text, pieces = "", []
+        sized.append(pieces)
         total += len(text)
         if total > MAX_TEXT_CHARS:
             return {"error": f"PDF text is too large (over {MAX_TEXT_CHARS:,} characters)"}
@@ -226,6 +272,7 @@ def extract_raw(data: bytes) -> dict[str, Any]:
     if len(failures) == len(pages):
         return {"error": f"corrupt or unreadable PDF: {_short(failures[0])}"}
 
+    body = body_size(sized)
     title, author, created = "", "", ""
     try:
         info = reader.metadata
@@ -244,6 +291,8 @@ def extract_raw(data: bytes) -> dict[str, Any]:
         "author": author,
         "created": created,
         "cover": [cover_pieces(page) for page in pages[:COVER_PAGES]],
+        # The cover's large type is the title, not a section.
+        "headings": [[]] + [heading_lines(pieces, body) for pieces in sized[1:]],
     }
 
 

@@ -327,7 +327,9 @@ def passage_countries(
     A passage naming countries is about them. One naming none is about those its section's
     title names ("Chile", "Nota de país: Perú"), else inherits the document's countries
     (`declared` by a person or the front matter, else the main countries of its body text),
-    narrowed to those the nearest preceding body passage of its section names.
+    narrowed to those the nearest preceding body passage of its section names; where none
+    does, countries read from the text narrow to the main one (a section's opening passage
+    is about the report's subject, not about every country it visits).
     Countries read from the text are inherited only by body passages that `inherits` allows.
     A reference list is about no country: the countries in its titles are the works' subjects,
     sources like an author-year citation. A body passage naming only countries the document is
@@ -338,6 +340,7 @@ def passage_countries(
     ordered = [passages[i] for i in order]
     own = [countries_in(p.text) for p in ordered]
     document = tuple(declared) or body_countries(ordered)
+    fallback = document if declared else document[:1]
     out: list[tuple[str, ...]] = [()] * len(passages)
     for k, p in enumerate(ordered):
         if p.kind == "references":
@@ -347,10 +350,11 @@ def passage_countries(
             out[order[k]] = own[k]
         elif own[k]:
             # "the government chose Australia as its model": its own country and the other.
-            inherited = countries_in(p.section) or _in_section(ordered, own, k, document)
+            inherited = countries_in(p.section) or _in_section(ordered, own, k, document, fallback)
             out[order[k]] = tuple(dict.fromkeys((*own[k], *inherited)))
         elif declared or (p.is_body and inherits(p.text, p.section)):
-            out[order[k]] = countries_in(p.section) or _in_section(ordered, own, k, document)
+            section = countries_in(p.section)
+            out[order[k]] = section or _in_section(ordered, own, k, document, fallback)
         # else: a general statement, a list or boilerplate, about no country in particular
     return out
 
@@ -361,10 +365,14 @@ def body_countries(passages: Sequence[Passage]) -> tuple[str, ...]:
 
 
 def _in_section(
-    ordered: Sequence[Passage], own: Sequence[tuple[str, ...]], k: int, document: tuple[str, ...]
+    ordered: Sequence[Passage],
+    own: Sequence[tuple[str, ...]],
+    k: int,
+    document: tuple[str, ...],
+    fallback: tuple[str, ...],
 ) -> tuple[str, ...]:
     """The document's countries that the nearest preceding body passage of passage `k`'s
-    section names (a multi-country report's section on one of them); else all of them."""
+    section names (a multi-country report's section on one of them); else `fallback`."""
     if len(document) > 1:
         for j in range(k - 1, -1, -1):
             if ordered[j].section != ordered[k].section:
@@ -372,4 +380,4 @@ def _in_section(
             named = tuple(c for c in own[j] if c in document)
             if named and ordered[j].is_body:
                 return named
-    return document
+    return fallback if len(document) > 1 else document

@@ -68,6 +68,24 @@ def test_pdf_bookmarks_become_sections_at_their_page(tmp_path: Path) -> None:
     assert doc.section_at(doc.text.index("tercera")) == "Tres"
 
 
+def test_pdf_headings_told_by_their_size_become_sections(tmp_path: Path) -> None:
+    # Reports exported from online editors bookmark headings under anchor ids that name
+    # nothing; their headings are set in larger type than the body.
+    pages = [
+        ["Portada del informe", "Texto de la portada."],
+        ["El caso de Chile", "La coordinacion entre agencias fue debil.", "Texto del cuerpo."],
+        ["Lecciones", "Sigue el cuerpo del informe en letra normal.", "Mas texto del cuerpo."],
+    ]
+    anchors = ["_jahyx98qwjcx", "_pkb73q67vg1p", "_gz85qu9eu39l"]
+    doc = load(write_pdf(tmp_path / "h.pdf", pages, bookmarks=anchors, heading_size=18))
+    assert [s.heading for s in doc.sections] == ["El caso de Chile", "Lecciones"]
+    assert doc.section_at(doc.text.index("coordinacion")) == "El caso de Chile"
+    assert doc.section_at(doc.text.index("Sigue el cuerpo")) == "Lecciones"
+    # Body-size type is never a heading; neither is the cover's large title.
+    same = write_pdf(tmp_path / "flat.pdf", pages, bookmarks=anchors, heading_size=11)
+    assert not any(s.heading for s in load(same).sections)
+
+
 def test_pdf_text_outside_the_page_is_not_cited_on_that_page(tmp_path: Path) -> None:
     hidden = "Texto de otra pagina colocado fuera del area visible."
     path = write_pdf(tmp_path / "overflow.pdf", PAGE_LINES, hidden={0: hidden, 1: hidden})
