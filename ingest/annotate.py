@@ -78,7 +78,7 @@ def _label(document: Document, number: int) -> str:
 
 def annotate(document: Document, passages: list[Passage]) -> list[Passage]:
     """`passages` with their own countries, kind and printed page labels."""
-    kinded = [replace(p, kind=passage_kind(p.text)) for p in passages]
+    kinded = [replace(p, kind=passage_kind(p.text, p.section)) for p in passages]
     countries = passage_countries(kinded, declared_countries(document.meta))
     out = []
     for p, found in zip(kinded, countries, strict=True):

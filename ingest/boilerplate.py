@@ -60,6 +60,7 @@ class Terms:
     toc_headings: frozenset[str]
     acronym_headings: frozenset[str]
     reference_headings: frozenset[str]
+    informant_headings: frozenset[str]
     reference_markers: tuple[str, ...]
     front_phrases: tuple[str, ...]
     front_hints: tuple[str, ...]
@@ -79,6 +80,7 @@ def load_terms(path: Path = TERMS_PATH) -> Terms:
         toc_headings=frozenset(folded("toc_headings")),
         acronym_headings=frozenset(folded("acronym_headings")),
         reference_headings=frozenset(folded("reference_headings")),
+        informant_headings=frozenset(folded("informant_headings")),
         reference_markers=folded("reference_markers"),
         front_phrases=folded("front_phrases"),
         front_hints=folded("front_hints"),
@@ -266,9 +268,28 @@ def kind_scores(text: str) -> dict[str, float]:
     return scores
 
 
-def passage_kind(text: str) -> str:
+def passage_kind(text: str, section: str = "") -> str:
     """`body`, or one of `kb.models.KINDS` for a table of contents, acronym or reference list
-    or front matter / navigation / boilerplate."""
+    or front matter / navigation / boilerplate; a passage under a list's heading ("Bibliografía",
+    "Anexo 1: Entrevistas") is of that list's kind."""
     scores = kind_scores(text)
     kind, score = max(scores.items(), key=lambda item: item[1])
-    return kind if score >= 1.0 else BODY
+    return kind if score >= 1.0 else section_kind(section) or BODY
+
+
+_ANNEX = re.compile(r"^(?:anexo|anexos|annex|appendix|apendice|apendices)(?: [a-z0-9]{1,4})?\b ?")
+
+
+def section_kind(heading: str) -> str | None:
+    """The list a section heading announces (an annex's number dropped), or None."""
+    terms = load_terms()
+    words = _words(heading)
+    for candidate in (words, _ANNEX.sub("", words)):
+        for kind, headings in (
+            ("toc", terms.toc_headings),
+            ("acronyms", terms.acronym_headings),
+            ("references", terms.reference_headings | terms.informant_headings),
+        ):
+            if candidate in headings:
+                return kind
+    return None

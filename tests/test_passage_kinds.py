@@ -128,6 +128,29 @@ def test_passage_kind(text: str, kind: str) -> None:
     assert passage_kind(text) == kind
 
 
+INTERVIEWEES = """Marina Baima, Secretaría de Ciencia y Tecnología, Provincia de Santa Fe, 05/08/22
+Leonardo Pérez, Polo Tecnológico de Rosario, 19/08/22
+Alejandro Vila, CONICET, 30/08/22"""
+
+
+@pytest.mark.parametrize(
+    ("section", "kind"),
+    [
+        ("Anexo 1: Entrevistas", "references"),
+        ("Anexo 1. Entrevistas realizadas", "references"),
+        ("Annex B. Interviews", "references"),
+        ("Bibliografía", "references"),
+        ("Abreviaturas", "acronyms"),
+        ("Anexo 2. Oportunidades de promoción en el Norte Grande", "body"),
+        ("Entrevistas a productores de leche", "body"),
+    ],
+)
+def test_a_passage_under_a_lists_heading_is_of_that_list(section: str, kind: str) -> None:
+    # The page that goes on with a list no longer shows its heading; its section still does.
+    assert passage_kind(INTERVIEWEES) == "body"
+    assert passage_kind(INTERVIEWEES, section) == kind
+
+
 REPORT = """---
 title: Desarrollo de proveedores en Chile
 country: Chile

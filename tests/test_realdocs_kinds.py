@@ -91,7 +91,7 @@ def judged(split: str) -> Counter[tuple[str, str]]:
         span = resolve_span(entry, page_text)
         passage = _holding(span, _passages(by_sha[entry.file_sha256])) if span else None
         if passage is not None:
-            pairs[(entry.kind, passage_kind(passage.text))] += 1
+            pairs[(entry.kind, passage_kind(passage.text, passage.section))] += 1
     return pairs
 
 
