@@ -330,7 +330,10 @@ def passage_countries(
     narrowed to those the nearest preceding body passage of its section names; where none
     does, countries read from the text narrow to the main one (a section's opening passage
     is about the report's subject, not about every country it visits).
-    Countries read from the text are inherited only by body passages that `inherits` allows.
+    Countries read from the text are inherited only by body passages that `inherits` allows,
+    and not by one that goes on from a general statement of its section (the body passage
+    before it, in the same section, read as about no country) without saying "the country"
+    or "the government": a theory or a literature review runs over several passages.
     A reference list is about no country: the countries in its titles are the works' subjects,
     sources like an author-year citation. A body passage naming only countries the document is
     not about, that also speaks of "the country" or "the government" without naming whose, is
@@ -342,6 +345,7 @@ def passage_countries(
     document = tuple(declared) or body_countries(ordered)
     fallback = document if declared else document[:1]
     out: list[tuple[str, ...]] = [()] * len(passages)
+    general: set[int] = set()  # body passages read as general statements
     for k, p in enumerate(ordered):
         if p.kind == "references":
             continue
@@ -352,11 +356,25 @@ def passage_countries(
             # "the government chose Australia as its model": its own country and the other.
             inherited = countries_in(p.section) or _in_section(ordered, own, k, document, fallback)
             out[order[k]] = tuple(dict.fromkeys((*own[k], *inherited)))
-        elif declared or (p.is_body and inherits(p.text, p.section)):
+        elif declared or (
+            p.is_body and inherits(p.text, p.section) and not _goes_on_general(ordered, k, general)
+        ):
             section = countries_in(p.section)
             out[order[k]] = section or _in_section(ordered, own, k, document, fallback)
+        elif p.is_body:
+            general.add(k)
         # else: a general statement, a list or boilerplate, about no country in particular
     return out
+
+
+def _goes_on_general(ordered: Sequence[Passage], k: int, general: set[int]) -> bool:
+    """Whether passage `k` follows, in its (named) section, a body passage read as a general
+    statement, and does not itself speak of "the country" or "the government"."""
+    p = ordered[k]
+    if not p.section or _says(p.text, _cues()["anchors"]):
+        return False
+    before = next((j for j in range(k - 1, -1, -1) if ordered[j].is_body), None)
+    return before in general and ordered[before].section == p.section
 
 
 def body_countries(passages: Sequence[Passage]) -> tuple[str, ...]:

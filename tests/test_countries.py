@@ -177,6 +177,24 @@ def test_a_section_that_names_no_country_is_about_the_reports_main_one(tmp_path:
     assert by_section["Lecciones"].countries == ("Argentina",)
 
 
+def test_a_passage_that_goes_on_from_a_general_statement_stays_general(tmp_path: Path) -> None:
+    path = tmp_path / "informe.md"
+    path.write_text(
+        "## Contexto\n\nArgentina exporta minerales. La Argentina y sus provincias crecen.\n\n"
+        "## Dos miradas\n\nSe entiende por política productiva el conjunto de acciones que "
+        "cambian la estructura de una economía.\n\n"
+        "Las dos miradas difieren en el papel que asignan a la coordinación entre empresas.\n\n"
+        "El gobierno creó en 2019 un registro nacional de proveedores mineros.\n",
+        encoding="utf-8",
+    )
+    document = load_document(path, Settings())
+    passages = annotate(document, chunk_document(document, words, 128, 20, 0))
+    countries = {p.text.split()[-1]: p.countries for p in passages}
+    assert countries["economía."] == ()  # a definition
+    assert countries["empresas."] == ()  # goes on with it, naming no country
+    assert countries["mineros."] == ("Argentina",)  # "el gobierno": the report's country
+
+
 def test_a_document_is_about_the_countries_of_a_good_share_of_its_mentions() -> None:
     text = "Argentina. " * 8 + "Chile. " * 3 + "como en Francia."
     assert main_countries(text) == ("Argentina", "Chile")
