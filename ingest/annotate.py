@@ -14,8 +14,8 @@ changes a document's countries):
   instead ("América Latina"), or reads as a definition or a theory (its words or its
   section's title), stays about no country unless it says "the country", "the government",
   "the province"… (`kb.countries.inherits`), and so does one that goes on from such a
-  statement in the same section; a table of contents, an acronym or reference list stay about
-  no country either.
+  statement in the same section without stating a dated fact; a table of contents, an
+  acronym or reference list stay about no country either.
 Countries given in front matter or by a person are taken at their word: every passage that
 names none inherits them, as in the bundled corpus.
 """

@@ -333,7 +333,8 @@ def passage_countries(
     Countries read from the text are inherited only by body passages that `inherits` allows,
     and not by one that goes on from a general statement of its section (the body passage
     before it, in the same section, read as about no country) without saying "the country"
-    or "the government": a theory or a literature review runs over several passages.
+    or "the government" or stating a dated fact: a theory or a literature review runs over
+    several passages.
     A reference list is about no country: the countries in its titles are the works' subjects,
     sources like an author-year citation. A body passage naming only countries the document is
     not about, that also speaks of "the country" or "the government" without naming whose, is
@@ -367,11 +368,17 @@ def passage_countries(
     return out
 
 
+# A year stated as a fact ("en 2019", "entre 2015 y 2020"), not a citation's ("Rodrik (2020)",
+# "(Collier, 2014; …)", "IGF, 2018b").
+_DATED = re.compile(r"(?<![,(\d])(?<![,(]\s)\b(?:19|20)\d\d\b(?![a-z]?\s*[;)])")
+
+
 def _goes_on_general(ordered: Sequence[Passage], k: int, general: set[int]) -> bool:
     """Whether passage `k` follows, in its (named) section, a body passage read as a general
-    statement, and does not itself speak of "the country" or "the government"."""
+    statement, and does not itself speak of "the country" or "the government" nor state a
+    dated fact (a case, not a theory)."""
     p = ordered[k]
-    if not p.section or _says(p.text, _cues()["anchors"]):
+    if not p.section or _says(p.text, _cues()["anchors"]) or _DATED.search(p.text):
         return False
     before = next((j for j in range(k - 1, -1, -1) if ordered[j].is_body), None)
     return before in general and ordered[before].section == p.section
