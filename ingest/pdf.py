@@ -220,11 +220,7 @@ def heading_sections(
     for page, names in zip(pages, headings, strict=False):
         position = page.start
         for name in names if isinstance(names, list) else ():
-            words = re.findall(r"\w+", str(name))
-            if not words:
-                continue
-            pattern = re.compile(r"(?m)^[ \t]*" + r"\W+".join(map(re.escape, words)), re.IGNORECASE)
-            found = pattern.search(text, position, page.end)
+            found = _heading_line(text, str(name), position, page.end)
             if found:
                 heading = " ".join(clean_text(str(name)).split())
                 sections.append(Section(heading=heading, start=found.start()))
@@ -236,12 +232,19 @@ def section_start(text: str, pages: Sequence[Page], index: int, title: str) -> i
     """Where a bookmarked section begins on its page: the line that starts with its title;
     failing that, never inside a sentence run on from the previous page."""
     page = pages[index]
-    words = re.findall(r"\w+", title)
-    if words:
-        heading = re.compile(r"(?m)^[ \t]*" + r"\W+".join(map(re.escape, words)), re.IGNORECASE)
-        found = heading.search(text, page.start, page.end)
-        if found:
-            return found.start()
+    found = _heading_line(text, title, page.start, page.end)
+    if found:
+        return found.start()
     run_on = index > 0 and text[pages[index - 1].end : page.start] == RUN_ON_SEPARATOR
     newline = text.find("\n", page.start, page.end) if run_on else -1
     return newline + 1 if newline >= 0 else page.start
+
+
+def _heading_line(text: str, title: str, start: int, end: int) -> re.Match[str] | None:
+    """The first line of `text[start:end]` that begins with `title`'s words (any case, any
+    punctuation or line break between them), or None."""
+    words = re.findall(r"\w+", title)
+    if not words:
+        return None
+    pattern = re.compile(r"(?m)^[ \t]*" + r"\W+".join(map(re.escape, words)), re.IGNORECASE)
+    return pattern.search(text, start, end)

@@ -155,11 +155,6 @@ def read_page(page: Any) -> tuple[str, list[tuple[str, float]]]:
     return (collector.visible_text() if collector.has_hidden_text() else str(full)), sized
 
 
-def visible_page_text(page: Any) -> str:
-    """Text of one page, keeping only text placed inside its visible box (see `read_page`)."""
-    return read_page(page)[0]
-
-
 def body_size(pages: Sequence[Sequence[tuple[str, float]]]) -> float:
     """The printed size of most of a document's characters: its body text (0 when unknown)."""
     chars: dict[float, int] = {}

@@ -405,4 +405,4 @@ def _in_section(
             named = tuple(c for c in own[j] if c in document)
             if named and ordered[j].is_body:
                 return named
-    return fallback if len(document) > 1 else document
+    return fallback
