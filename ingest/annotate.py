@@ -79,7 +79,14 @@ def _label(document: Document, number: int) -> str:
 
 def annotate(document: Document, passages: list[Passage]) -> list[Passage]:
     """`passages` with their own countries, kind and printed page labels."""
-    kinded = [replace(p, kind=passage_kind(p.text, p.section)) for p in passages]
+    kinded = [
+        replace(
+            p,
+            kind=passage_kind(p.text, p.section),
+            lang=passage_lang(p.text, document.meta.lang),
+        )
+        for p in passages
+    ]
     countries = passage_countries(kinded, declared_countries(document.meta))
     out = []
     for p, found in zip(kinded, countries, strict=True):
@@ -88,7 +95,6 @@ def annotate(document: Document, passages: list[Passage]) -> list[Passage]:
                 p,
                 countries=found,
                 country=found[0] if found else "",
-                lang=passage_lang(p.text, document.meta.lang),
                 page_label_start=_label(document, p.page_start),
                 page_label_end=_label(document, p.page_end),
                 paged=document.meta.paged,

@@ -270,8 +270,15 @@ def _cues(path: Path = ANCHORS_PATH) -> dict[str, frozenset[tuple[str, ...]]]:
         raise CountryListError(f"{path.name}: expected anchors and general")
     return {
         key: frozenset(phrase_key(a) for a in _strings(data.get(key), key) if phrase_key(a))
-        for key in ("anchors", "general")
+        for key in ("anchors", "general", "not_in_spanish")
     }
+
+
+def _anchors(lang: str = "") -> frozenset[tuple[str, ...]]:
+    """The anchors a text in `lang` can say: a Spanish "o país" is "or country", not the
+    Portuguese "the country"."""
+    cues = _cues()
+    return cues["anchors"] - cues["not_in_spanish"] if lang == "es" else cues["anchors"]
 
 
 def _says(text: str, phrases: frozenset[tuple[str, ...]]) -> bool:
@@ -290,14 +297,16 @@ _DEFINITION = re.compile(
 )
 
 
-def inherits(text: str, section: str = "", known: CountryList | None = None) -> bool:
+def inherits(
+    text: str, section: str = "", known: CountryList | None = None, lang: str = ""
+) -> bool:
     """Whether a body passage that names no country is about its section's or document's
     countries, as a reader takes it: yes, unless it names a world region instead ("América
     Latina", "los países en desarrollo") or reads as a definition or a theory (by its words
     or its section's title); words such as "the country", "the government" or "the province"
     settle it either way (the word lists are in `country_anchors.yaml`)."""
     cues = _cues()
-    if _says(text, cues["anchors"]):
+    if _says(text, _anchors(lang)):
         return True
     if names_beyond(text, (known or load_countries()).mentions):
         return False
@@ -305,10 +314,10 @@ def inherits(text: str, section: str = "", known: CountryList | None = None) -> 
     return not (general or _DEFINITION.search(text))
 
 
-def speaks_of_own(text: str) -> bool:
+def speaks_of_own(text: str, lang: str = "") -> bool:
     """Whether `text` says "the country", "the government"… (`country_anchors.yaml`) without
     naming whose right after ("el gobierno francés", "the government of Chile" name it)."""
-    words, anchors = phrase_key(text), _cues()["anchors"]
+    words, anchors = phrase_key(text), _anchors(lang)
     longest = max(map(len, anchors), default=0)
     for i in range(len(words)):
         for n in range(longest, 0, -1):
@@ -339,26 +348,37 @@ def passage_countries(
     sources like an author-year citation. A body passage naming only countries the document is
     not about, that also speaks of "the country" or "the government" without naming whose, is
     about the inherited ones too.
+    A report that seldom names its countries (`_names_its_countries_rarely`: a conceptual or
+    comparative report) is about its subject: there a passage is about the countries it or
+    its section's title names, and "the government" is any government.
     """
     order = sorted(range(len(passages)), key=lambda i: passages[i].index)
     ordered = [passages[i] for i in order]
     own = [countries_in(p.text) for p in ordered]
     document = tuple(declared) or body_countries(ordered)
     fallback = document if declared else document[:1]
+    general_report = not declared and _names_its_countries_rarely(ordered, own, document)
     out: list[tuple[str, ...]] = [()] * len(passages)
     general: set[int] = set()  # body passages read as general statements
     for k, p in enumerate(ordered):
         if p.kind == "references":
             continue
+        if general_report:
+            out[order[k]] = own[k] or countries_in(p.section)
+            continue
         foreign = bool(own[k]) and not set(own[k]) & set(document)
-        if not document or (own[k] and not (foreign and p.is_body and speaks_of_own(p.text))):
+        if not document or (
+            own[k] and not (foreign and p.is_body and speaks_of_own(p.text, p.lang))
+        ):
             out[order[k]] = own[k]
         elif own[k]:
             # "the government chose Australia as its model": its own country and the other.
             inherited = countries_in(p.section) or _in_section(ordered, own, k, document, fallback)
             out[order[k]] = tuple(dict.fromkeys((*own[k], *inherited)))
         elif declared or (
-            p.is_body and inherits(p.text, p.section) and not _goes_on_general(ordered, k, general)
+            p.is_body
+            and inherits(p.text, p.section, lang=p.lang)
+            and not _goes_on_general(ordered, k, general)
         ):
             section = countries_in(p.section)
             out[order[k]] = section or _in_section(ordered, own, k, document, fallback)
@@ -378,10 +398,28 @@ def _goes_on_general(ordered: Sequence[Passage], k: int, general: set[int]) -> b
     statement, and does not itself speak of "the country" or "the government" nor state a
     dated fact (a case, not a theory)."""
     p = ordered[k]
-    if not p.section or _says(p.text, _cues()["anchors"]) or _DATED.search(p.text):
+    if not p.section or _says(p.text, _anchors(p.lang)) or _DATED.search(p.text):
         return False
     before = next((j for j in range(k - 1, -1, -1) if ordered[j].is_body), None)
     return before in general and ordered[before].section == p.section
+
+
+GENERAL_REPORT_SHARE = 1 / 3
+"""A report whose body passages name its countries less often than this is about a subject,
+not a country (a conceptual or comparative report). Chosen on the dev split: the one such dev
+report names its countries in 27% of its body passages, the five reports on a country in
+46-67%."""
+GENERAL_REPORT_MIN = 20
+"""Fewer body passages than this say too little to tell a general report."""
+
+
+def _names_its_countries_rarely(
+    ordered: Sequence[Passage], own: Sequence[tuple[str, ...]], document: tuple[str, ...]
+) -> bool:
+    """Whether fewer than `GENERAL_REPORT_SHARE` of the body passages name a document country."""
+    body = [k for k, p in enumerate(ordered) if p.is_body]
+    naming = sum(1 for k in body if set(own[k]) & set(document))
+    return len(body) >= GENERAL_REPORT_MIN and naming < GENERAL_REPORT_SHARE * len(body)
 
 
 def body_countries(passages: Sequence[Passage]) -> tuple[str, ...]:

@@ -108,6 +108,10 @@ def test_inheriting_reads_anchors_regions_definitions_and_headings() -> None:
     assert not inherits("En América Latina la productividad se estancó.")
     # "the country" / "the province" settle it even beside a general word.
     assert inherits("Desde la perspectiva de la provincia, el régimen atrae proveedores.")
+    # ...but a Spanish "o país" is "or country", not the Portuguese "the country".
+    general = "A nivel global crece la dependencia de una región o país de insumos importados."
+    assert not inherits(general, lang="es")
+    assert inherits("Em nível global, o país depende de insumos importados.", lang="pt")
 
 
 def test_main_country_first_then_first_mentioned() -> None:
@@ -193,6 +197,33 @@ def test_a_passage_that_goes_on_from_a_general_statement_stays_general(tmp_path:
     assert countries["economía."] == ()  # a definition
     assert countries["empresas."] == ()  # goes on with it, naming no country
     assert countries["mineros."] == ("Argentina",)  # "el gobierno": the report's country
+
+
+def report(sections: int, naming: int) -> str:
+    """A report without front matter: `sections` sections, the first `naming` of them naming
+    Argentina, the others generic, each speaking of "el gobierno"; then one section whose
+    title names Argentina."""
+    parts = [
+        f"## Tema {i}\n\nEn Argentina el programa {i} apoyó a las pymes industriales.\n"
+        if i < naming
+        else f"## Tema {i}\n\nEl gobierno debe coordinar los instrumentos del tipo {i}.\n"
+        for i in range(sections)
+    ]
+    parts.append("## Las políticas en la Argentina\n\nEl gobierno creó un registro.\n")
+    return "\n".join(parts)
+
+
+def test_a_report_that_seldom_names_its_country_is_about_its_subject(tmp_path: Path) -> None:
+    # A conceptual report that names Argentina in 5 of 25 passages: "el gobierno" is any
+    # government, so its generic passages are about no country; a section titled with the
+    # country is still about it.
+    general = passages_by_section(tmp_path / "conceptos.md", report(24, naming=5))
+    assert general["Tema 10"].countries == ()
+    assert general["Tema 2"].countries == ("Argentina",)
+    assert general["Las políticas en la Argentina"].countries == ("Argentina",)
+    # A report on Argentina (named in half its passages): "el gobierno" is Argentina's.
+    national = passages_by_section(tmp_path / "informe.md", report(24, naming=12))
+    assert national["Tema 20"].countries == ("Argentina",)
 
 
 def test_a_document_is_about_the_countries_of_a_good_share_of_its_mentions() -> None:
