@@ -70,6 +70,9 @@ def phrase_key(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(fold(text)))
 
 
+_SHORT_ACRONYM = 3
+
+
 def _in_capitals(term: str) -> bool:
     letters = [ch for ch in term if ch.isalpha()]
     return bool(letters) and all(ch.isupper() for ch in letters)
@@ -128,7 +131,10 @@ def _plain(text: str) -> str:
 
 
 def _written_as(term: Term, words: list[str]) -> bool:
-    # "CORFO" and "Corfo" are the agency; "inta" is not INTA.
+    # "CORFO" and "Corfo" are the agency; "inta" is not INTA; a short one ("LIM") only in
+    # capitals: "Lim" is a surname.
+    if term.capitals and sum(map(len, words)) <= _SHORT_ACRONYM:
+        return all(w.isupper() for w in words)
     return not term.capitals or all(w[0].isupper() for w in words)
 
 
@@ -157,7 +163,9 @@ def _mentions_in(text: str, mentions: Mentions) -> list[tuple[int, Term]]:
             continue
         before = low[i - 1] if i else ""
         after = low[i + size] if i + size < n else ""
-        cue = before in mentions.language_cues or mentions.firm_words & {before, after}
+        # "la semillera francesa", "la empresa química alemana", "Rotam, de origen chino"
+        firm = mentions.firm_words & {before, after, low[i - 2] if i > 1 else ""}
+        cue = before in mentions.language_cues or firm
         address = term.place and _ADDRESS.match(plain, spans[i + size - 1][1])
         if (term.countries or term.beyond) and not (term.demonym and cue) and not address:
             found.append((i, term))

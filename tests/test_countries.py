@@ -106,6 +106,7 @@ def test_inheriting_reads_anchors_regions_definitions_and_headings() -> None:
     assert not inherits("Desde esta perspectiva teórica, el Estado corrige fallas.")
     assert not inherits("Las empresas venden a sus proveedores.", section="Marco conceptual")
     assert not inherits("En América Latina la productividad se estancó.")
+    assert not inherits("A nivel internacional crece la transparencia de las compras mineras.")
     # "the country" / "the province" settle it even beside a general word.
     assert inherits("Desde la perspectiva de la provincia, el régimen atrae proveedores.")
     # ...but a Spanish "o país" is "or country", not the Portuguese "the country".
@@ -127,10 +128,16 @@ def test_longer_place_wins_and_ambiguous_places_need_their_country() -> None:
     assert countries_in("Zona Franca de Manaus") == ("Brazil",)
 
 
+def test_a_short_acronym_counts_only_in_capitals() -> None:
+    assert countries_in("los beneficios del régimen de la LIM") == ("Argentina",)
+    assert countries_in("as Lim and Park show for Korean firms") == ("South Korea",)
+
+
 def test_citations_languages_and_firms_do_not_make_a_passage_about_a_country() -> None:
     assert countries_in("El software se exporta (Argentina Productiva, 2030).") == ()
     assert countries_in("Marco Nacional (en inglés: National Framework)") == ()
     assert countries_in("con la semillera francesa Florimond Desprez") == ()
+    assert countries_in("un acuerdo con la empresa química alemana Helm") == ()
     # The origin of a firm or of its capital is its nationality too.
     assert countries_in("una química de origen chino encargó el estudio") == ()
     assert countries_in("un fondo con capitales de origen español") == ()
