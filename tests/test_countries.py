@@ -107,6 +107,9 @@ def test_inheriting_reads_anchors_regions_definitions_and_headings() -> None:
     assert not inherits("Las empresas venden a sus proveedores.", section="Marco conceptual")
     assert not inherits("En América Latina la productividad se estancó.")
     assert not inherits("A nivel internacional crece la transparencia de las compras mineras.")
+    # The word "definición" alone is no definition: "contribuyó a la definición del rumbo".
+    assert inherits("Sus proveedores contribuyeron a la definición de la orientación del cluster.")
+    assert not inherits("Se define como cluster a la concentración geográfica de empresas.")
     # "the country" / "the province" settle it even beside a general word.
     assert inherits("Desde la perspectiva de la provincia, el régimen atrae proveedores.")
     # ...but a Spanish "o país" is "or country", not the Portuguese "the country".
