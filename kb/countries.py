@@ -270,7 +270,7 @@ def _cues(path: Path = ANCHORS_PATH) -> dict[str, frozenset[tuple[str, ...]]]:
         raise CountryListError(f"{path.name}: expected anchors and general")
     return {
         key: frozenset(phrase_key(a) for a in _strings(data.get(key), key) if phrase_key(a))
-        for key in ("anchors", "general", "not_in_spanish")
+        for key in ("anchors", "general", "not_in_spanish", "case_headings", "system")
     }
 
 
@@ -348,6 +348,8 @@ def passage_countries(
     sources like an author-year citation. A body passage naming only countries the document is
     not about, that also speaks of "the country" or "the government" without naming whose, is
     about the inherited ones too.
+    A passage of a firm's case (`_only_about_the_firm`) that does not speak of the country's
+    own system is about the firm, not a country.
     A report that seldom names its countries (`_names_its_countries_rarely`: a conceptual or
     comparative report) is about its subject: there a passage is about the countries it or
     its section's title names, and "the government" is any government.
@@ -375,6 +377,8 @@ def passage_countries(
             # "the government chose Australia as its model": its own country and the other.
             inherited = countries_in(p.section) or _in_section(ordered, own, k, document, fallback)
             out[order[k]] = tuple(dict.fromkeys((*own[k], *inherited)))
+        elif not declared and p.is_body and _only_about_the_firm(p):
+            pass  # a firm's own affairs: no country, nor a general statement to go on from
         elif declared or (
             p.is_body
             and inherits(p.text, p.section, lang=p.lang)
@@ -386,6 +390,18 @@ def passage_countries(
             general.add(k)
         # else: a general statement, a list or boilerplate, about no country in particular
     return out
+
+
+def _only_about_the_firm(p: Passage) -> bool:
+    """Whether `p`, in a firm's case (a section titled "El caso de …" naming no country), says
+    nothing of the country's own system: no anchor, no `system` word ("local", "Estado",
+    "mercado interno")."""
+    cues = _cues()
+    heading = phrase_key(p.section)
+    opens_case = any(heading[: len(c)] == c for c in cues["case_headings"])
+    if not opens_case or countries_in(p.section):
+        return False
+    return not (_says(p.text, _anchors(p.lang)) or _says(p.text, cues["system"]))
 
 
 # A year stated as a fact ("en 2019", "entre 2015 y 2020"), not a citation's ("Rodrik (2020)",
@@ -435,12 +451,14 @@ def _in_section(
     fallback: tuple[str, ...],
 ) -> tuple[str, ...]:
     """The document's countries that the nearest preceding body passage of passage `k`'s
-    section names (a multi-country report's section on one of them); else `fallback`."""
+    section names (a multi-country report's section on one of them), only the main one where
+    that passage names it beside others (the report's own country, compared with them); else
+    `fallback`."""
     if len(document) > 1:
         for j in range(k - 1, -1, -1):
             if ordered[j].section != ordered[k].section:
                 break
             named = tuple(c for c in own[j] if c in document)
             if named and ordered[j].is_body:
-                return named
+                return document[:1] if document[0] in named else named
     return fallback

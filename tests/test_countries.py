@@ -209,6 +209,46 @@ def test_a_passage_that_goes_on_from_a_general_statement_stays_general(tmp_path:
     assert countries["mineros."] == ("Argentina",)  # "el gobierno": the report's country
 
 
+def passages_by_last_word(path: Path, markdown: str) -> dict[str, tuple[str, ...]]:
+    """Ingest-time countries of a Markdown report's passages, by each passage's last word."""
+    path.write_text(markdown, encoding="utf-8")
+    document = load_document(path, Settings())
+    passages = annotate(document, chunk_document(document, words, 128, 20, 0))
+    return {p.text.split()[-1]: p.countries for p in passages}
+
+
+REPORT_ON_ARGENTINA = (
+    "## Contexto\n\nArgentina exporta minerales. La Argentina y sus provincias crecen. "
+    "En Argentina, Catamarca y San Juan lideran.\n\n"
+    "## Chile\n\nChile creó el programa Alta Ley en Antofagasta. Chile exporta cobre.\n\n"
+)
+
+
+def test_after_a_passage_on_its_country_and_another_a_section_goes_on_with_its_own(
+    tmp_path: Path,
+) -> None:
+    countries = passages_by_last_word(
+        tmp_path / "informe.md",
+        REPORT_ON_ARGENTINA + "## Propuestas\n\nArgentina puede seguir el ejemplo de Chile.\n\n"
+        "El gobierno federal debe crear un registro de proveedores mineros.\n",
+    )
+    assert countries["Chile."] == ("Argentina", "Chile")
+    assert countries["mineros."] == ("Argentina",)  # the report's proposal, not Chile's
+
+
+def test_a_firms_case_is_about_the_country_only_where_it_speaks_of_its_system(
+    tmp_path: Path,
+) -> None:
+    countries = passages_by_last_word(
+        tmp_path / "informe.md",
+        REPORT_ON_ARGENTINA + "## El caso de Terragene\n\n"
+        "La empresa registró trescientos productos y cuarenta patentes propias.\n\n"
+        "Su planta se financió con fondos del Estado y capacidades locales.\n",
+    )
+    assert countries["propias."] == ()  # the firm's own affairs
+    assert countries["locales."] == ("Argentina",)
+
+
 def report(sections: int, naming: int) -> str:
     """A report without front matter: `sections` sections, the first `naming` of them naming
     Argentina, the others generic, each speaking of "el gobierno"; then one section whose
