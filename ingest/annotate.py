@@ -87,7 +87,8 @@ def annotate(document: Document, passages: list[Passage]) -> list[Passage]:
         )
         for p in passages
     ]
-    countries = passage_countries(kinded, declared_countries(document.meta))
+    above = [" / ".join(document.headings_above(p.start)) for p in kinded]
+    countries = passage_countries(kinded, declared_countries(document.meta), above)
     out = []
     for p, found in zip(kinded, countries, strict=True):
         out.append(

@@ -25,7 +25,7 @@ _APP_XML_MAX = 64 * 1024  # the properties are a few hundred bytes; never read a
 
 # Heading styles as Word and LibreOffice name them in English, Spanish and Portuguese.
 _HEADING_STYLE = re.compile(
-    r"^(heading|t[ií]tulo|encabezado|cabe[cç]alho|titre|[üu]berschrift)\s*\d+$", re.IGNORECASE
+    r"^(heading|t[ií]tulo|encabezado|cabe[cç]alho|titre|[üu]berschrift)\s*(\d+)$", re.IGNORECASE
 )
 _TITLE_STYLE = re.compile(r"^(title|t[ií]tulo|titre|titel)$", re.IGNORECASE)
 
@@ -54,10 +54,14 @@ def zip_bomb_reason(archive: zipfile.ZipFile) -> str | None:
     return None
 
 
-def heading_level_style(style_name: str) -> bool:
-    """True for heading and title paragraph styles ("Heading 2", "Título 1", "Title")."""
+def heading_level_style(style_name: str) -> int:
+    """The level of a heading or title paragraph style ("Heading 2" → 2, "Título 1" → 1,
+    "Title" → 1); 0 for any other style."""
     name = style_name.strip()
-    return bool(_HEADING_STYLE.match(name) or _TITLE_STYLE.match(name))
+    if _TITLE_STYLE.match(name):
+        return 1
+    heading = _HEADING_STYLE.match(name)
+    return int(heading.group(2)) if heading else 0
 
 
 def _paragraphs(container: Any, seen_cells: set[Any]) -> Iterator[tuple[str, str]]:
@@ -112,8 +116,9 @@ def read_docx(data: bytes, path: Path) -> Extracted:
             continue
         if parts:
             offset += len(PARAGRAPH_SEPARATOR)
-        if heading_level_style(style):
-            sections.append(Section(heading=" ".join(text.split()), start=offset))
+        level = heading_level_style(style)
+        if level:
+            sections.append(Section(heading=" ".join(text.split()), start=offset, level=level))
         parts.append(text)
         offset += len(text)
     body = PARAGRAPH_SEPARATOR.join(parts)

@@ -146,7 +146,7 @@ def _layout(lines: list[_Line]) -> tuple[str, tuple[Section, ...]]:
             parts.append(joiner)
             offset += len(joiner)
         if line.heading:
-            sections.append(Section(heading=line.text, start=offset))
+            sections.append(Section(heading=line.text, start=offset, level=line.heading))
         parts.append(line.text)
         offset += len(line.text)
         previous = line

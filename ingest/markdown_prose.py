@@ -109,10 +109,18 @@ def _heading(line: str, following: str | None) -> str | None:
     return None
 
 
-def _prose_lines(text: str) -> list[tuple[str, bool]]:
-    """Each output line, and whether it is a heading."""
+def _level(line: str, following: str | None) -> int:
+    """A heading's level: its number of #s, or 1 under "===" and 2 under "---"."""
+    atx = _ATX_HEADING.match(line)
+    if atx:
+        return len(atx.group(1))
+    return 1 if following and following.strip().startswith("=") else 2
+
+
+def _prose_lines(text: str) -> list[tuple[str, int]]:
+    """Each output line, and its heading level (0 for a line that is not a heading)."""
     lines = _COMMENT.sub("", text).split("\n")
-    out: list[tuple[str, bool]] = []
+    out: list[tuple[str, int]] = []
     fence: str | None = None
     i = 0
     while i < len(lines):
@@ -123,31 +131,31 @@ def _prose_lines(text: str) -> list[tuple[str, bool]]:
         if fence is not None:  # code is kept as written, without its fences
             if fence_match and fence_match.group(1).startswith(fence):
                 fence = None
-                out.append(("", False))
+                out.append(("", 0))
             else:
-                out.append((line, False))
+                out.append((line, 0))
             continue
         if fence_match:
             fence = fence_match.group(1)[0] * 3
-            out.append(("", False))
+            out.append(("", 0))
             continue
         heading = _heading(line, following)
         if heading is not None:
             if not _ATX_HEADING.match(line):
                 i += 1  # the setext underline
-            out.append((heading, bool(heading)))
+            out.append((heading, _level(line, following) if heading else 0))
             continue
         if _RULE.match(line) or _REFERENCE_DEFINITION.match(line):
-            out.append(("", False))
+            out.append(("", 0))
             continue
         if "|" in line and following is not None and _TABLE_DELIMITER.match(following):
-            out.append((_table_row(line), False))
+            out.append((_table_row(line), 0))
             i += 1
             while i < len(lines) and "|" in lines[i] and lines[i].strip():
-                out.append((_table_row(lines[i]), False))
+                out.append((_table_row(lines[i]), 0))
                 i += 1
             continue
-        out.append((_block_line(line), False))
+        out.append((_block_line(line), 0))
     return out
 
 
@@ -157,18 +165,18 @@ def markdown_to_prose(text: str) -> tuple[str, tuple[Section, ...]]:
     Headings stay as lines of plain text (their words are searched and quoted like the
     rest); blank lines are tidied as `tidy_blank_lines` does, so the offsets are final.
     """
-    kept: list[tuple[str, bool]] = []
-    for line, is_heading in _prose_lines(text):
+    kept: list[tuple[str, int]] = []
+    for line, level in _prose_lines(text):
         line = line.rstrip()
         if not line.strip() and (not kept or not kept[-1][0]):
             continue  # at most one blank line in a row, none at the start
-        kept.append((line, is_heading))
+        kept.append((line, level))
     while kept and not kept[-1][0]:
         kept.pop()
     sections: list[Section] = []
     offset = 0
-    for line, is_heading in kept:
-        if is_heading:
-            sections.append(Section(heading=line.strip(), start=offset))
+    for line, level in kept:
+        if level:
+            sections.append(Section(heading=line.strip(), start=offset, level=level))
         offset += len(line) + 1
     return "\n".join(line for line, _ in kept), tuple(sections)

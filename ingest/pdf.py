@@ -186,15 +186,16 @@ def outline_sections(
     its page, else where that page's first paragraph begins."""
     sections: list[Section] = []
     for item in outline:
-        if not (isinstance(item, (list, tuple)) and len(item) == 2):
+        if not (isinstance(item, (list, tuple)) and len(item) in (2, 3)):
             continue
         title, index = " ".join(str(item[0]).split()), item[1]
+        depth = item[2] if len(item) == 3 and isinstance(item[2], int) else -1
         if title and isinstance(index, int) and 0 <= index < len(pages):
             start = section_start(text, pages, index, title)
             # A bookmark named by an anchor id ("_jahyx98qwjcx") still marks where a section
             # starts, but its name means nothing to a reader.
             heading = "" if _ANCHOR_ID.fullmatch(title) else clean_text(title)
-            sections.append(Section(heading=heading, start=start))
+            sections.append(Section(heading=heading, start=start, level=depth + 1))
     # Stable sort keeps bookmark order among sections that start on the same page.
     return tuple(sorted(sections, key=lambda s: s.start))
 
@@ -211,21 +212,44 @@ def pdf_sections(
     return heading_sections(headings, pages, text) or bookmarked
 
 
+SAME_LEVEL = 0.6
+"""Heading sizes this close (points) are one level: a rounding of the same type size."""
+
+
 def heading_sections(
     headings: Sequence[Any], pages: Sequence[Page], text: str
 ) -> tuple[Section, ...]:
-    """A section at the line where each heading (`headings[i]`: page i's, in reading order)
-    begins on its page; a heading not found at the start of a line is left out."""
-    sections: list[Section] = []
+    """A section at the line where each heading (`headings[i]`: page i's, in reading order,
+    each `[text, printed size]`) begins on its page; a heading not found at the start of a line
+    is left out. The larger the type, the higher the level (1 for the largest)."""
+    found_headings: list[tuple[str, int, float]] = []
     for page, names in zip(pages, headings, strict=False):
         position = page.start
-        for name in names if isinstance(names, list) else ():
+        for entry in names if isinstance(names, list) else ():
+            name, size = (entry[0], entry[1]) if isinstance(entry, list) and entry else (entry, 0)
             found = _heading_line(text, str(name), position, page.end)
             if found:
                 heading = " ".join(clean_text(str(name)).split())
-                sections.append(Section(heading=heading, start=found.start()))
+                found_headings.append((heading, found.start(), float(size or 0)))
                 position = found.end()
-    return tuple(sections)
+    levels = _size_levels([size for _, _, size in found_headings])
+    return tuple(
+        Section(heading=heading, start=start, level=levels.get(size, 0))
+        for heading, start, size in found_headings
+    )
+
+
+def _size_levels(sizes: Sequence[float]) -> dict[float, int]:
+    """Level of each printed heading size: 1 for the largest, sizes within `SAME_LEVEL`
+    points of a larger one sharing its level; none when sizes are unknown."""
+    levels: dict[float, int] = {}
+    level, previous = 0, 0.0
+    for size in sorted({s for s in sizes if s > 0}, reverse=True):
+        if not level or previous - size > SAME_LEVEL:
+            level += 1
+            previous = size
+        levels[size] = level
+    return levels
 
 
 def section_start(text: str, pages: Sequence[Page], index: int, title: str) -> int:

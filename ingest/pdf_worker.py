@@ -164,10 +164,11 @@ def body_size(pages: Sequence[Sequence[tuple[str, float]]]) -> float:
     return max(chars, key=lambda size: chars[size]) if chars else 0.0
 
 
-def heading_lines(pieces: Sequence[tuple[str, float]], body: float) -> list[str]:
-    """A page's headings: runs of pieces printed at least `HEADING_RATIO` times the body size
-    (a heading set on two lines is one run; blank pieces do not break a run)."""
-    headings: list[str] = []
+def heading_lines(pieces: Sequence[tuple[str, float]], body: float) -> list[list[Any]]:
+    """A page's headings as `[text, printed size]`: runs of pieces printed at least
+    `HEADING_RATIO` times the body size (a heading set on two lines is one run; blank pieces
+    do not break a run)."""
+    headings: list[list[Any]] = []
     run: list[str] = []
     run_size = 0.0
     for text, size in [*pieces, ("end", 0.0)]:
@@ -178,7 +179,7 @@ def heading_lines(pieces: Sequence[tuple[str, float]], body: float) -> list[str]
             continue
         heading = " ".join(" ".join(run).split())
         if run and sum(ch.isalpha() for ch in heading) >= MIN_HEADING_LETTERS:
-            headings.append(heading[:MAX_HEADING_CHARS])
+            headings.append([heading[:MAX_HEADING_CHARS], round(run_size, 1)])
         big = body > 0 and size >= body * HEADING_RATIO
         run, run_size = ([text], size) if big else ([], 0.0)
     return headings[:MAX_HEADINGS_PER_PAGE]
@@ -202,7 +203,8 @@ def cover_pieces(page: Any) -> list[list[Any]]:
 
 
 def _outline_items(reader: Any) -> list[list[Any]]:
-    """Bookmarks as `[title, page_index]`, depth first, in reading order."""
+    """Bookmarks as `[title, page_index, depth]` (0 at the top), depth first, in reading
+    order."""
     items: list[list[Any]] = []
 
     def walk(nodes: Any, depth: int) -> None:
@@ -214,7 +216,7 @@ def _outline_items(reader: Any) -> list[list[Any]]:
                 continue
             try:
                 index = reader.get_destination_page_number(node)
-                items.append([str(node.title or ""), index])
+                items.append([str(node.title or ""), index, depth])
             except Exception:
                 continue
 

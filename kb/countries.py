@@ -329,13 +329,15 @@ def speaks_of_own(text: str, lang: str = "") -> bool:
 
 
 def passage_countries(
-    passages: Sequence[Passage], declared: Sequence[str] = ()
+    passages: Sequence[Passage], declared: Sequence[str] = (), above: Sequence[str] = ()
 ) -> list[tuple[str, ...]]:
     """The countries each of a document's passages is about (in the order given).
 
     A passage naming countries is about them. One naming none is about those its section's
-    title names ("Chile", "Nota de país: Perú"), else inherits the document's countries
-    (`declared` by a person or the front matter, else the main countries of its body text),
+    title names ("Chile", "Nota de país: Perú") or, failing that, the titles of the sections
+    it sits in (`above[i]`: passage i's, "Perú" above "Respuestas de política"), else
+    inherits the document's countries (`declared` by a person or the front matter, else the
+    main countries of its body text),
     narrowed to those the nearest preceding body passage of its section names; where none
     does, countries read from the text narrow to the main one (a section's opening passage
     is about the report's subject, not about every country it visits).
@@ -356,6 +358,10 @@ def passage_countries(
     """
     order = sorted(range(len(passages)), key=lambda i: passages[i].index)
     ordered = [passages[i] for i in order]
+    titled = [
+        countries_in(passages[i].section) or countries_in(above[i] if i < len(above) else "")
+        for i in order
+    ]
     own = [countries_in(p.text) for p in ordered]
     document = tuple(declared) or body_countries(ordered)
     fallback = document if declared else document[:1]
@@ -366,7 +372,7 @@ def passage_countries(
         if p.kind == "references":
             continue
         if general_report:
-            out[order[k]] = own[k] or countries_in(p.section)
+            out[order[k]] = own[k] or titled[k]
             continue
         foreign = bool(own[k]) and not set(own[k]) & set(document)
         if not document or (
@@ -375,7 +381,7 @@ def passage_countries(
             out[order[k]] = own[k]
         elif own[k]:
             # "the government chose Australia as its model": its own country and the other.
-            inherited = countries_in(p.section) or _in_section(ordered, own, k, document, fallback)
+            inherited = titled[k] or _in_section(ordered, own, k, document, fallback)
             out[order[k]] = tuple(dict.fromkeys((*own[k], *inherited)))
         elif not declared and p.is_body and _only_about_the_firm(p):
             pass  # a firm's own affairs: no country, nor a general statement to go on from
@@ -384,8 +390,7 @@ def passage_countries(
             and inherits(p.text, p.section, lang=p.lang)
             and not _goes_on_general(ordered, k, general)
         ):
-            section = countries_in(p.section)
-            out[order[k]] = section or _in_section(ordered, own, k, document, fallback)
+            out[order[k]] = titled[k] or _in_section(ordered, own, k, document, fallback)
         elif p.is_body:
             general.add(k)
         # else: a general statement, a list or boilerplate, about no country in particular

@@ -41,6 +41,8 @@ class Section:
 
     heading: str
     start: int
+    level: int = 0
+    """1 for a chapter, 2 for a section of it…; 0 where the format does not tell."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,18 @@ class Document:
             else:
                 break
         return number
+
+    def headings_above(self, offset: int) -> tuple[str, ...]:
+        """Headings of the sections enclosing the one holding `offset`, outermost first
+        ("Perú" above "Respuestas de política"); none where levels are not known."""
+        stack: list[tuple[int, str]] = []
+        for section in self.sections:
+            if section.start > offset:
+                break
+            while stack and (section.level <= 0 or stack[-1][0] >= section.level):
+                stack.pop()
+            stack.append((section.level, section.heading))
+        return tuple(heading for _, heading in stack[:-1])
 
     def section_at(self, offset: int) -> str:
         """Heading of the section holding the character at `offset` ('' before any heading)."""

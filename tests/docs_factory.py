@@ -29,10 +29,11 @@ def pdf_bytes(
     title: str | None = None,
     bookmarks: Sequence[str] = (),
     hidden: dict[int, str] | None = None,
-    heading_size: float = 0,
+    heading_size: float | Sequence[float] = 0,
 ) -> bytes:
     """A PDF with one list of lines per page; `hidden[i]` is drawn far outside page i; with
-    `heading_size`, each page's first line is set at that size (a heading)."""
+    `heading_size`, each page's first line is set at that size (a heading; one size per page
+    when a list)."""
     pdf = FPDF(format="A4")
     if title is not None:
         pdf.set_title(title)
@@ -41,8 +42,9 @@ def pdf_bytes(
         pdf.set_font("helvetica", size=11)
         if index < len(bookmarks):
             pdf.start_section(bookmarks[index])
+        size = heading_size if isinstance(heading_size, (int, float)) else heading_size[index]
         for number, line in enumerate(lines):
-            pdf.set_font("helvetica", size=heading_size if heading_size and not number else 11)
+            pdf.set_font("helvetica", size=size if size and not number else 11)
             pdf.text(x=20, y=30 + 8 * number, text=line)
         if hidden and index in hidden:
             # Beyond the right edge of an A4 page (210 mm): present in the file, never seen.

@@ -249,6 +249,20 @@ def test_a_firms_case_is_about_the_country_only_where_it_speaks_of_its_system(
     assert countries["locales."] == ("Argentina",)
 
 
+def test_a_subsection_of_a_country_note_is_about_that_country(tmp_path: Path) -> None:
+    # A report on several countries, one note each, with subsections that name none.
+    countries = passages_by_last_word(
+        tmp_path / "notas.md",
+        "# Notas de país\n\n## Argentina\n\nArgentina exporta minerales. La Argentina y sus "
+        "provincias crecen. En Argentina, Catamarca y San Juan lideran.\n\n"
+        "### Respuestas de política\n\nEl gobierno creó un registro de proveedores.\n\n"
+        "## Perú\n\nPerú exporta cobre.\n\n"
+        "### Respuestas de política\n\nEl gobierno creó un fondo para pymes exportadoras.\n",
+    )
+    assert countries["proveedores."] == ("Argentina",)
+    assert countries["exportadoras."] == ("Peru",)
+
+
 def report(sections: int, naming: int) -> str:
     """A report without front matter: `sections` sections, the first `naming` of them naming
     Argentina, the others generic, each speaking of "el gobierno"; then one section whose

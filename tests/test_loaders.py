@@ -86,6 +86,25 @@ def test_pdf_headings_told_by_their_size_become_sections(tmp_path: Path) -> None
     assert not any(s.heading for s in load(same).sections)
 
 
+def test_pdf_heading_sizes_nest_a_section_under_the_larger_heading_before_it(
+    tmp_path: Path,
+) -> None:
+    pages = [
+        ["Portada del informe", "Texto de la portada."],
+        ["Peru", "El pais exporta cobre y oro.", "Texto del cuerpo."],
+        ["Respuestas de politica", "El gobierno creo un fondo de proveedores.", "Mas texto."],
+        ["Mexico", "Mexico fabrica automoviles.", "Texto del cuerpo."],
+        ["Instrumentos", "Se crearon parques industriales.", "Mas texto del cuerpo."],
+    ]
+    doc = load(write_pdf(tmp_path / "n.pdf", pages, heading_size=[0, 20, 15, 20, 15]))
+    assert [(s.heading, s.level) for s in doc.sections] == [
+        ("Peru", 1), ("Respuestas de politica", 2), ("Mexico", 1), ("Instrumentos", 2)
+    ]  # fmt: skip
+    assert doc.headings_above(doc.text.index("fondo de proveedores")) == ("Peru",)
+    assert doc.headings_above(doc.text.index("parques industriales")) == ("Mexico",)
+    assert doc.headings_above(doc.text.index("exporta cobre")) == ()
+
+
 def test_pdf_text_outside_the_page_is_not_cited_on_that_page(tmp_path: Path) -> None:
     hidden = "Texto de otra pagina colocado fuera del area visible."
     path = write_pdf(tmp_path / "overflow.pdf", PAGE_LINES, hidden={0: hidden, 1: hidden})
@@ -279,6 +298,8 @@ def test_docx_headings_tables_and_core_title(tmp_path: Path) -> None:
         assert doc.text[section.start :].startswith(section.heading)
     assert doc.text.index("Fondos para proveedores") < doc.text.index("Más ventas")
     assert doc.section_at(doc.text.index("Fondo\n")) == "Instrumentos"
+    assert [s.level for s in doc.sections] == [1, 1, 2]
+    assert doc.headings_above(doc.text.index("Fondos para")) == ("Contexto",)
 
 
 def test_zip_bomb_docx_is_refused_before_parsing(tmp_path: Path) -> None:
