@@ -167,7 +167,9 @@ def _mentions_in(text: str, mentions: Mentions) -> list[tuple[int, Term]]:
         firm = mentions.firm_words & {before, after, low[i - 2] if i > 1 else ""}
         cue = before in mentions.language_cues or firm
         address = term.place and _ADDRESS.match(plain, spans[i + size - 1][1])
-        if (term.countries or term.beyond) and not (term.demonym and cue) and not address:
+        # A currency: "US$ 13.956 millones", "U$S 300".
+        currency = "$" in plain[spans[i][0] : spans[i + size - 1][1] + 1]
+        if (term.countries or term.beyond) and not (term.demonym and cue or address or currency):
             found.append((i, term))
         i += size
     return found

@@ -131,6 +131,14 @@ def test_longer_place_wins_and_ambiguous_places_need_their_country() -> None:
     assert countries_in("Zona Franca de Manaus") == ("Brazil",)
 
 
+def test_english_short_forms_count_but_currencies_and_regions_do_not() -> None:
+    assert countries_in("US firms and the UK") == ("United States", "United Kingdom")
+    assert countries_in("American and British subsidies") == ("United States", "United Kingdom")
+    assert countries_in("let us see what they told us") == ()
+    assert countries_in("exportaciones por US$ 13.956 millones y U$S 300") == ()
+    assert countries_in("Latin American firms and the Inter-American Development Bank") == ()
+
+
 def test_a_short_acronym_counts_only_in_capitals() -> None:
     assert countries_in("los beneficios del régimen de la LIM") == ("Argentina",)
     assert countries_in("as Lim and Park show for Korean firms") == ("South Korea",)
