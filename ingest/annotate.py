@@ -84,11 +84,11 @@ def annotate(document: Document, passages: list[Passage]) -> list[Passage]:
             p,
             kind=passage_kind(p.text, p.section),
             lang=passage_lang(p.text, document.meta.lang),
+            above=" / ".join(document.headings_above(p.start)),
         )
         for p in passages
     ]
-    above = [" / ".join(document.headings_above(p.start)) for p in kinded]
-    countries = passage_countries(kinded, declared_countries(document.meta), above)
+    countries = passage_countries(kinded, declared_countries(document.meta))
     out = []
     for p, found in zip(kinded, countries, strict=True):
         out.append(

@@ -329,18 +329,17 @@ def speaks_of_own(text: str, lang: str = "") -> bool:
 
 
 def passage_countries(
-    passages: Sequence[Passage], declared: Sequence[str] = (), above: Sequence[str] = ()
+    passages: Sequence[Passage], declared: Sequence[str] = ()
 ) -> list[tuple[str, ...]]:
     """The countries each of a document's passages is about (in the order given).
 
     A passage naming countries is about them. One naming none is about those its section's
     title names ("Chile", "Nota de país: Perú") or, failing that, the titles of the sections
-    it sits in (`above[i]`: passage i's, "Perú" above "Respuestas de política"), else
-    inherits the document's countries (`declared` by a person or the front matter, else the
-    main countries of its body text),
-    narrowed to those the nearest preceding body passage of its section names; where none
-    does, countries read from the text narrow to the main one (a section's opening passage
-    is about the report's subject, not about every country it visits).
+    it sits in (`Passage.above`: "Perú" above "Respuestas de política"), else inherits the
+    document's countries (`declared` by a person or the front matter, else the main countries
+    of its body text), narrowed to those the nearest preceding body passage of its section
+    names; where none does, countries read from the text narrow to the main one (a section's
+    opening passage is about the report's subject, not about every country it visits).
     Countries read from the text are inherited only by body passages that `inherits` allows,
     and not by one that goes on from a general statement of its section (the body passage
     before it, in the same section, read as about no country) without saying "the country"
@@ -358,10 +357,7 @@ def passage_countries(
     """
     order = sorted(range(len(passages)), key=lambda i: passages[i].index)
     ordered = [passages[i] for i in order]
-    titled = [
-        countries_in(passages[i].section) or countries_in(above[i] if i < len(above) else "")
-        for i in order
-    ]
+    titled = [countries_in(p.section) or countries_in(p.above) for p in ordered]
     own = [countries_in(p.text) for p in ordered]
     document = tuple(declared) or body_countries(ordered)
     fallback = document if declared else document[:1]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -87,14 +89,24 @@ class Document:
     def headings_above(self, offset: int) -> tuple[str, ...]:
         """Headings of the sections enclosing the one holding `offset`, outermost first
         ("Perú" above "Respuestas de política"); none where levels are not known."""
+        starts, above = self._enclosing
+        i = bisect_right(starts, offset) - 1
+        return above[i] if i >= 0 else ()
+
+    @cached_property
+    def _enclosing(self) -> tuple[list[int], list[tuple[str, ...]]]:
+        """Each section's start and the headings of the sections enclosing it (once per
+        document: a long report has thousands of passages)."""
+        starts: list[int] = []
+        above: list[tuple[str, ...]] = []
         stack: list[tuple[int, str]] = []
         for section in self.sections:
-            if section.start > offset:
-                break
             while stack and (section.level <= 0 or stack[-1][0] >= section.level):
                 stack.pop()
+            starts.append(section.start)
+            above.append(tuple(heading for _, heading in stack))
             stack.append((section.level, section.heading))
-        return tuple(heading for _, heading in stack[:-1])
+        return starts, above
 
     def section_at(self, offset: int) -> str:
         """Heading of the section holding the character at `offset` ('' before any heading)."""
@@ -146,6 +158,9 @@ class Passage:
     paged: bool = True
     ocr: bool = False
     publisher: str = ""
+    above: str = ""
+    """Headings of the sections enclosing the passage's, outermost first, joined by " / "
+    ("Perú" above the section "Respuestas de política")."""
 
     def __post_init__(self) -> None:
         # The main country is always among the passage's countries.

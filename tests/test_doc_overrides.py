@@ -327,3 +327,27 @@ def test_library_page_edits_removes_and_replaces_documents(cli: KnowledgeBase) -
         assert run_jobs() == 1
     assert {r.title for r in cli.manifest.docs.values()} == {"Otro informe", "Informe de litio"}
     assert check(cli).ok
+
+
+def test_a_country_correction_keeps_each_subsection_with_its_note(
+    fake_kb: KnowledgeBase, tmp_path: Path, write: Write
+) -> None:
+    # A report of country notes; a person sets its countries. A subsection that names no
+    # country stays with the note it sits under, as at ingest.
+    notes = write(
+        tmp_path / "notas.md",
+        "# Notas de país\n\n## Argentina\n\nArgentina exporta minerales.\n\n"
+        "### Respuestas de política\n\nSe creó un registro de proveedores.\n\n"
+        "## Perú\n\nPerú exporta cobre.\n\n"
+        "### Respuestas de política\n\nSe creó un fondo para pymes exportadoras.\n",
+    )
+    ingest(fake_kb, notes)
+
+    def countries_of(last_word: str) -> tuple[str, ...]:
+        passages = fake_kb.store.get(record(fake_kb, "notas").passage_ids)
+        return next(p.countries for p in passages if p.text.endswith(last_word))
+
+    assert countries_of("exportadoras.") == ("Peru",)
+    set_metadata(fake_kb, "notas", "country", ["Argentina", "Peru"], user="ana")
+    assert countries_of("exportadoras.") == ("Peru",)
+    assert countries_of("proveedores.") == ("Argentina",)

@@ -40,6 +40,7 @@ def passage_metadata(passage: Passage) -> dict[str, Any]:
         "paged": passage.paged,
         "ocr": passage.ocr,
         "publisher": storable(passage.publisher),
+        "above": storable(passage.above),
     }
     if passage.countries:  # Chroma refuses empty lists: an absent key means "no country".
         meta["countries"] = [storable(c) for c in passage.countries]
@@ -100,6 +101,7 @@ def passage_from_record(pid: str, text: str, meta: dict[str, Any]) -> Passage:
         paged=bool(meta.get("paged", True)),
         ocr=bool(meta.get("ocr", False)),
         publisher=str(meta.get("publisher", "")),
+        above=str(meta.get("above", "")),
     )
 
 
