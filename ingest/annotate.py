@@ -84,7 +84,6 @@ def annotate(document: Document, passages: list[Passage]) -> list[Passage]:
             p,
             kind=passage_kind(p.text, p.section),
             lang=passage_lang(p.text, document.meta.lang),
-            above=" / ".join(document.headings_above(p.start)),
         )
         for p in passages
     ]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from kb.models import Document, Passage
+from kb.models import ABOVE, Document, Passage
 
 # Strongest break first. A sentence end (also at a line end: PDF text breaks every line) comes
 # before a bare line break, so a paragraph longer than a passage is cut between sentences, not
@@ -274,6 +274,7 @@ def chunk_document(
                     page_start=document.page_at(content),
                     page_end=document.page_at(max(start, end - 1)),
                     section=document.section_at(content),
+                    above=ABOVE.join(document.headings_above(content)),
                     title=meta.title,
                     country=meta.country,
                     source=meta.source,

@@ -25,13 +25,13 @@ from kb.country_mentions import (
 )
 from kb.files import read_yaml
 from kb.models import Passage
-from kb.textnorm import name_key
+from kb.textnorm import fold, name_key
 
 COUNTRIES_PATH = Path(__file__).with_name("countries.yaml")
 _SECTIONS = ("countries", "agencies")
 _COUNTRY_TERMS = ("demonyms", "places", "agencies")
 _ENTRY_KEYS = frozenset({"es", "en", "aliases", "acronyms", "prefixes", *_COUNTRY_TERMS})
-_WORD_LISTS = ("not_countries", "regions", "language_cues", "firm_words")
+_WORD_LISTS = ("not_countries", "regions", "language_cues", "languages", "firm_words")
 _TOP_KEYS = frozenset({"compare_default", *_SECTIONS, *_WORD_LISTS})
 # Shorter aliases are too ambiguous to spot inside longer phrases ("es", "pa", "per"),
 # except the agency acronyms people actually write in a source line.
@@ -183,7 +183,12 @@ def _mentions(entries: list[Country], data: dict[Any, Any]) -> Mentions:
         terms += [(term, entry.name, "place") for term in entry.places]
         terms += [(term, entry.name, "demonym") for term in entry.demonyms]
     return build_mentions(
-        terms, lists["not_countries"], lists["language_cues"], lists["firm_words"], lists["regions"]
+        terms,
+        lists["not_countries"],
+        lists["language_cues"],
+        lists["firm_words"],
+        lists["regions"],
+        lists["languages"],
     )
 
 
@@ -334,8 +339,8 @@ def passage_countries(
     """The countries each of a document's passages is about (in the order given).
 
     A passage naming countries is about them. One naming none is about those its section's
-    title names ("Chile", "Nota de país: Perú") or, failing that, the titles of the sections
-    it sits in (`Passage.above`: "Perú" above "Respuestas de política"), else inherits the
+    title names ("Chile", "Nota de país: Perú") or, failing that, the nearest title of the
+    sections it sits in that names any (`heading_countries`), else inherits the
     document's countries (`declared` by a person or the front matter, else the main countries
     of its body text), narrowed to those the nearest preceding body passage of its section
     names; where none does, countries read from the text narrow to the main one (a section's
@@ -354,13 +359,20 @@ def passage_countries(
     A report that seldom names its countries (`_names_its_countries_rarely`: a conceptual or
     comparative report) is about its subject: there a passage is about the countries it or
     its section's title names, and "the government" is any government.
+    A comparison of equals (no country takes `MAIN_SHARE` of the mentions) has no main country
+    to fall back on: a passage naming none is about its heading's country or about none, and
+    one that speaks of "los cinco países" is about the five studied (`study_countries`). In a
+    section on one country, a passage naming only others ("a diferencia de Chile") is about
+    the section's country too.
     """
     order = sorted(range(len(passages)), key=lambda i: passages[i].index)
     ordered = [passages[i] for i in order]
-    titled = [countries_in(p.section) or countries_in(p.above) for p in ordered]
+    titled = [heading_countries(p) for p in ordered]
     own = [countries_in(p.text) for p in ordered]
     document = tuple(declared) or body_countries(ordered)
-    fallback = document if declared else document[:1]
+    dominant = bool(declared) or _has_a_main_country(ordered)
+    fallback = document if declared else document[:1] if dominant else ()
+    study = study_countries(ordered, document)
     general_report = not declared and _names_its_countries_rarely(ordered, own, document)
     out: list[tuple[str, ...]] = [()] * len(passages)
     general: set[int] = set()  # body passages read as general statements
@@ -371,14 +383,18 @@ def passage_countries(
             out[order[k]] = own[k] or titled[k]
             continue
         foreign = bool(own[k]) and not set(own[k]) & set(document)
+        # In the section on Uruguay, "a diferencia de lo ocurrido en Chile" is about both.
+        compares = p.is_body and len(titled[k]) == 1 and titled[k][0] not in own[k]
         if not document or (
-            own[k] and not (foreign and p.is_body and speaks_of_own(p.text, p.lang))
+            own[k] and not (compares or (foreign and p.is_body and speaks_of_own(p.text, p.lang)))
         ):
             out[order[k]] = own[k]
         elif own[k]:
             # "the government chose Australia as its model": its own country and the other.
-            inherited = titled[k] or _in_section(ordered, own, k, document, fallback)
+            inherited = titled[k] or _in_section(ordered, own, k, document, fallback, dominant)
             out[order[k]] = tuple(dict.fromkeys((*own[k], *inherited)))
+        elif p.is_body and (studied := _the_studied(p.text, study)):
+            out[order[k]] = studied  # "los cinco países", "both countries"
         elif not declared and p.is_body and _only_about_the_firm(p):
             pass  # a firm's own affairs: no country, nor a general statement to go on from
         elif declared or (
@@ -386,11 +402,26 @@ def passage_countries(
             and inherits(p.text, p.section, lang=p.lang)
             and not _goes_on_general(ordered, k, general)
         ):
-            out[order[k]] = titled[k] or _in_section(ordered, own, k, document, fallback)
+            out[order[k]] = titled[k] or _in_section(ordered, own, k, document, fallback, dominant)
         elif p.is_body:
             general.add(k)
         # else: a general statement, a list or boilerplate, about no country in particular
     return out
+
+
+def heading_countries(p: Passage) -> tuple[str, ...]:
+    """The countries the nearest heading over `p` that names any names ("Perú" above
+    "Respuestas de política"), leaving out the document's own title: a comparative report's
+    title names all its countries, and a section under it is not about all of them."""
+    title = name_key(p.title)
+    for heading in p.headings:
+        key = name_key(heading)
+        if title and (key == title or (len(key) >= 20 and title.startswith(key))):
+            continue
+        found = countries_in(heading)
+        if found:
+            return found
+    return ()
 
 
 def _only_about_the_firm(p: Passage) -> bool:
@@ -439,6 +470,76 @@ def _names_its_countries_rarely(
     return len(body) >= GENERAL_REPORT_MIN and naming < GENERAL_REPORT_SHARE * len(body)
 
 
+MAIN_SHARE = 0.5
+"""A document has a main country when that one takes at least this share of its body's country
+mentions. Chosen on the dev split: reports on one country give it 0.65-0.90 (a report on
+Argentina with sections on Australia and Chile: 0.65), comparisons of three to six countries
+give their most named one 0.17-0.55."""
+
+
+def _has_a_main_country(ordered: Sequence[Passage]) -> bool:
+    """Whether one country takes `MAIN_SHARE` of the body's country mentions: a passage naming
+    none is then about it; in a comparison of equals, it is about none in particular."""
+    counts = country_counts(
+        "\n".join(p.text for p in ordered if p.is_body), load_countries().mentions
+    )
+    total = sum(counts.values())
+    return bool(total) and max(counts.values()) >= MAIN_SHARE * total
+
+
+_NUMBERS = {
+    **dict.fromkeys(("2", "dos", "two", "dois", "duas", "ambos", "ambas", "both"), 2),
+    **dict.fromkeys(("3", "tres", "three"), 3),
+    **dict.fromkeys(("4", "cuatro", "four", "quatro"), 4),
+    **dict.fromkeys(("5", "cinco", "five"), 5),
+    **dict.fromkeys(("6", "seis", "six"), 6),
+    **dict.fromkeys(("7", "siete", "seven", "sete"), 7),
+    **dict.fromkeys(("8", "ocho", "eight", "oito"), 8),
+    **dict.fromkeys(("9", "nueve", "nine", "nove"), 9),
+    **dict.fromkeys(("10", "diez", "ten", "dez"), 10),
+}
+_STUDIED = re.compile(
+    r"\b(\w+)\s+(?:paises|countries|economias|economies|casos|cases|experiencias|experiences)\b"
+)
+
+
+def study_countries(
+    ordered: Sequence[Passage], document: tuple[str, ...]
+) -> tuple[tuple[str, ...], ...]:
+    """The sets of countries a comparative report may call "the five countries": those with a
+    section of their own ("4. Chile", "Japan: the ministry…"), those its title names, its main
+    countries; each only when it holds two or more."""
+    title = next((p.title for p in ordered if p.title), "")
+    headings = dict.fromkeys(h for p in ordered for h in p.headings)
+    own_sections = tuple(dict.fromkeys(c for h in headings for c in _opening_country(h)))
+    sets = (own_sections, countries_in(title), document)
+    return tuple(found for found in sets if len(found) > 1)
+
+
+_LEAD = re.compile(r"^[\W\d_]*(?:(?:the|el|la|los|las|o|a|os|as)\s+)?", re.IGNORECASE)
+
+
+def _opening_country(heading: str) -> tuple[str, ...]:
+    """The country a heading opens with ("4. Chile", "The United States: the reluctant…")."""
+    words = _LEAD.sub("", heading).split()
+    for size in (3, 2, 1):
+        found = countries_in(" ".join(words[:size]))
+        if len(found) == 1:
+            return found
+    return ()
+
+
+def _the_studied(text: str, study: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
+    """The studied countries `text` speaks of by their number ("los cinco países", "the five
+    countries", "ambos casos"): the first of `study` with that many; () when none has."""
+    for m in _STUDIED.finditer(fold(text)):
+        count = _NUMBERS.get(m.group(1))
+        found = next((s for s in study if len(s) == count), ())
+        if found:
+            return found
+    return ()
+
+
 def body_countries(passages: Sequence[Passage]) -> tuple[str, ...]:
     """The countries a document's body passages are about as a whole, main first."""
     return main_countries("\n".join(p.text for p in passages if p.is_body))
@@ -450,12 +551,14 @@ def _in_section(
     k: int,
     document: tuple[str, ...],
     fallback: tuple[str, ...],
+    dominant: bool = True,
 ) -> tuple[str, ...]:
     """The document's countries that the nearest preceding body passage of passage `k`'s
     section names (a multi-country report's section on one of them), only the main one where
     that passage names it beside others (the report's own country, compared with them); else
-    `fallback`."""
-    if len(document) > 1:
+    `fallback`. In a comparison with no main country (`dominant` false) a passage goes on
+    from its heading only: the one before it may be a case the argument has left behind."""
+    if len(document) > 1 and dominant:
         for j in range(k - 1, -1, -1):
             if ordered[j].section != ordered[k].section:
                 break

@@ -62,6 +62,8 @@ class Mentions:
     longest: dict[str, int] = field(default_factory=dict)
     """First word of a phrase -> most words of a phrase starting with it."""
     language_cues: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()
+    """Demonyms that are also languages ("inglés"); empty: any demonym may be one."""
     firm_words: frozenset[str] = frozenset()
 
 
@@ -84,6 +86,7 @@ def build_mentions(
     language_cues: Iterable[str] = (),
     firm_words: Iterable[str] = (),
     beyond: Iterable[str] = (),
+    languages: Iterable[str] = (),
 ) -> Mentions:
     """Tables from (term, country, kind) triples, kind "name", "place" or "demonym", the phrases to
     skip, and the world regions (skipped too, but noted). A term given for several
@@ -119,6 +122,7 @@ def build_mentions(
         phrases=phrases,
         longest=longest,
         language_cues=frozenset(fold(w) for w in language_cues),
+        languages=frozenset(fold(w) for w in languages),
         firm_words=frozenset(fold(w) for w in firm_words),
     )
 
@@ -147,6 +151,18 @@ def _longest_at(i: int, words: list[str], low: list[str], mentions: Mentions) ->
     return 0, _NOTHING
 
 
+# Spanish and Portuguese articles: one before a demonym makes it a noun ("la alemana KfW").
+_ARTICLES = frozenset({"el", "la", "los", "las", "o", "a", "os", "as"})
+
+
+def _names_next(plain: str, spans: list[tuple[int, int]], j: int) -> bool:
+    """Whether word `j` is a capitalised name right after the word before it (no punctuation
+    between): "la italiana Enel", not "los chilenos. En"."""
+    if j >= len(spans) or not plain[spans[j - 1][1] : spans[j][0]].isspace():
+        return False
+    return plain[spans[j][0]].isupper()
+
+
 def _mentions_in(text: str, mentions: Mentions) -> list[tuple[int, Term]]:
     """(word position, term) of every country or region phrase in `text`, longest match
     first."""
@@ -163,9 +179,13 @@ def _mentions_in(text: str, mentions: Mentions) -> list[tuple[int, Term]]:
             continue
         before = low[i - 1] if i else ""
         after = low[i + size] if i + size < n else ""
-        # "la semillera francesa", "la empresa química alemana", "Rotam, de origen chino"
+        # "la semillera francesa", "la empresa química alemana", "Rotam, de origen chino",
+        # "la alemana KfW" (a demonym standing for a firm or body it names)
         firm = mentions.firm_words & {before, after, low[i - 2] if i > 1 else ""}
-        cue = before in mentions.language_cues or firm
+        named = before in _ARTICLES and _names_next(plain, spans, i + size)
+        term_words = " ".join(low[i : i + size])
+        language = not mentions.languages or term_words in mentions.languages
+        cue = (before in mentions.language_cues and language) or firm or named
         address = term.place and _ADDRESS.match(plain, spans[i + size - 1][1])
         # A currency: "US$ 13.956 millones", "U$S 300".
         currency = "$" in plain[spans[i][0] : spans[i + size - 1][1] + 1]

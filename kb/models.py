@@ -130,6 +130,10 @@ class Tag:
     score: float = 1.0
 
 
+ABOVE = " / "
+"""Joins the headings of `Passage.above`."""
+
+
 @dataclass(frozen=True)
 class Passage:
     """A piece of a document small enough to embed whole; `text == document.text[start:end]`."""
@@ -159,8 +163,14 @@ class Passage:
     ocr: bool = False
     publisher: str = ""
     above: str = ""
-    """Headings of the sections enclosing the passage's, outermost first, joined by " / "
+    """Headings of the sections enclosing the passage's, outermost first, joined by `ABOVE`
     ("Perú" above the section "Respuestas de política")."""
+
+    @property
+    def headings(self) -> tuple[str, ...]:
+        """The passage's section heading and those above it, nearest first."""
+        outer = self.above.split(ABOVE) if self.above else []
+        return tuple(h for h in (self.section, *reversed(outer)) if h)
 
     def __post_init__(self) -> None:
         # The main country is always among the passage's countries.

@@ -141,7 +141,7 @@ def test_english_short_forms_count_but_currencies_and_regions_do_not() -> None:
 
 def test_a_short_acronym_counts_only_in_capitals() -> None:
     assert countries_in("los beneficios del régimen de la LIM") == ("Argentina",)
-    assert countries_in("as Lim and Park show for Korean firms") == ("South Korea",)
+    assert countries_in("as Lim and Park show for Korean industry") == ("South Korea",)
 
 
 def test_citations_languages_and_firms_do_not_make_a_passage_about_a_country() -> None:
@@ -406,3 +406,53 @@ def test_chilean_section_of_the_mining_report_carries_chile() -> None:
     assert holder is not None and holder.country == "Chile"
     share = sum("Chile" in p.countries for p in passages) / len(passages)
     assert 0.02 < share < 0.5  # Chile is one section of an Argentine report, not all of it
+
+
+COMPARISON = (
+    "# Proveedores mineros en Chile, Perú y México\n\n"
+    "## Metodología\n\n"
+    "Se revisaron documentos oficiales y se entrevistó a responsables de los programas.\n\n"
+    "Los tres países comparten una minería grande y proveedores locales pequeños.\n\n"
+    "## Chile\n\nChile creó el programa Alta Ley con la CORFO en Antofagasta.\n\n"
+    "### Resultados\n\nEl programa tuvo evaluaciones rigurosas y datos abiertos.\n\n"
+    "## Perú\n\nPerú apoya a sus proveedores en Arequipa con fondos de PRODUCE.\n\n"
+    "### Resultados\n\nA diferencia de lo ocurrido en Chile, aquí no hubo evaluaciones.\n\n"
+    "## México\n\nMéxico impulsa proveedores en Sonora y Zacatecas con Nafin.\n\n"
+    "### Resultados\n\nLos resultados fueron dispares según la empresa ancla.\n"
+)
+
+
+def test_a_comparison_of_equals_files_each_passage_under_its_own_heading(
+    tmp_path: Path,
+) -> None:
+    countries = passages_by_last_word(tmp_path / "comparado.md", COMPARISON)
+    # The title names every country: a section under it is not about all of them, and with
+    # no main country a method passage is about none.
+    assert countries["programas."] == ()
+    assert countries["abiertos."] == ("Chile",)  # the heading above "Resultados"
+    assert countries["ancla."] == ("Mexico",)
+
+
+def test_the_studied_countries_by_their_number_and_a_comparison_inside_a_section(
+    tmp_path: Path,
+) -> None:
+    countries = passages_by_last_word(tmp_path / "comparado.md", COMPARISON)
+    assert set(countries["pequeños."]) == {"Chile", "Peru", "Mexico"}  # "los tres países"
+    # In the section on Peru, "a diferencia de lo ocurrido en Chile" is about both.
+    assert set(countries["evaluaciones."]) == {"Chile", "Peru"}
+
+
+def test_a_firm_or_a_donor_named_by_its_nationality_is_no_country() -> None:
+    assert countries_in("con inversores como la italiana Enel o la española Acciona") == ()
+    assert countries_in("the Taiwanese chipmaker TSMC opened a plant") == ()
+    assert countries_in("two Chinese firms were selected") == ()
+    assert countries_in("un programa financiado por la KfW y la JICA") == ()
+    assert countries_in("las negociaciones con Bruselas") == ()
+    # "in" before a demonym that is no language: two countries, not a language.
+    assert countries_in("firms are active in Argentine and Chilean lithium") == (
+        "Argentina",
+        "Chile",
+    )
+    assert countries_in("un resumen en inglés") == ()
+    # A demonym before a word that opens a sentence is still the country's.
+    assert countries_in("los productores chilenos. En 2020") == ("Chile",)
