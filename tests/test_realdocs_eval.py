@@ -323,12 +323,12 @@ def test_every_test_report_is_in_the_knowledge_base(test_split: dict[str, object
 
 # The level reached on the frozen test split, guarded against regressions. Where it is short
 # of the release floor (FLOORS, printed by `clusterkb eval --realdocs`), the guard sits just
-# under the figure measured: passage countries 0.821 against the whole passages' labels
-# (floor 0.9; 0.594 against the stricter labels of the spans inside them).
+# under the figure measured: passage countries 0.868 against the whole passages' labels
+# (floor 0.9; 0.623 against the stricter labels of the spans inside them).
 REACHED: dict[str, tuple[str, float]] = {
     "title": (">=", 0.9),
     "page_at_3": (">=", 0.9),
-    "passage_countries": (">=", 0.81),
+    "passage_countries": (">=", 0.86),
     "broken_words": ("<=", 0.005),
 }
 
