@@ -388,12 +388,12 @@ def passage_countries(
         if not document or (
             own[k] and not (compares or (foreign and p.is_body and speaks_of_own(p.text, p.lang)))
         ):
-            out[order[k]] = own[k]
+            out[order[k]] = tuple(dict.fromkeys((*own[k], *_the_studied(p, study))))
         elif own[k]:
             # "the government chose Australia as its model": its own country and the other.
             inherited = titled[k] or _in_section(ordered, own, k, document, fallback, dominant)
             out[order[k]] = tuple(dict.fromkeys((*own[k], *inherited)))
-        elif p.is_body and (studied := _the_studied(p.text, study)):
+        elif studied := _the_studied(p, study):
             out[order[k]] = studied  # "los cinco países", "both countries"
         elif not declared and p.is_body and _only_about_the_firm(p):
             pass  # a firm's own affairs: no country, nor a general statement to go on from
@@ -498,8 +498,16 @@ _NUMBERS = {
     **dict.fromkeys(("9", "nueve", "nine", "nove"), 9),
     **dict.fromkeys(("10", "diez", "ten", "dez"), 10),
 }
-_STUDIED = re.compile(
-    r"\b(\w+)\s+(?:paises|countries|economias|economies|casos|cases|experiencias|experiences)\b"
+# What a report calls its countries by their number: "los cinco países", "cinco de esas
+# experiencias", "the five countries" (only such words between: "tres fuentes de economías
+# externas" are no countries).
+_STUDIED_NOUNS = frozenset(
+    ["paises", "countries", "economias", "economies", "casos", "cases"]
+    + ["experiencias", "experiences", "agencias", "agencies"]
+)
+_BETWEEN = frozenset(
+    ["de", "of", "del", "esas", "esos", "estas", "estos", "these", "those", "the", "los"]
+    + ["las", "os", "as", "dos", "das", "sus", "their", "our"]
 )
 
 
@@ -529,14 +537,26 @@ def _opening_country(heading: str) -> tuple[str, ...]:
     return ()
 
 
-def _the_studied(text: str, study: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
-    """The studied countries `text` speaks of by their number ("los cinco países", "the five
-    countries", "ambos casos"): the first of `study` with that many; () when none has."""
-    for m in _STUDIED.finditer(fold(text)):
-        count = _NUMBERS.get(m.group(1))
-        found = next((s for s in study if len(s) == count), ())
-        if found:
-            return found
+def _the_studied(p: Passage, study: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
+    """The studied countries body passage `p` speaks of by their number ("los cinco países",
+    "ambos casos"; not in a heading: "3. Five experiences"): the first of `study` with that
+    many; () when none has."""
+    if not p.is_body or not study:
+        return ()
+    headings = {" ".join(h.split()) for h in p.headings}
+    lines = [line for line in p.text.splitlines() if " ".join(line.split()) not in headings]
+    words = re.findall(r"\w+", fold(" ".join(lines)))
+    for i, word in enumerate(words):
+        count = _NUMBERS.get(word)
+        if not count:
+            continue
+        j = i + 1
+        while j < len(words) and j <= i + 3 and words[j] in _BETWEEN:
+            j += 1
+        if j < len(words) and words[j] in _STUDIED_NOUNS:
+            found = next((s for s in study if len(s) == count), ())
+            if found:
+                return found
     return ()
 
 

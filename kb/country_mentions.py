@@ -152,6 +152,8 @@ def _longest_at(i: int, words: list[str], low: list[str], mentions: Mentions) ->
 
 
 # Spanish and Portuguese articles: one before a demonym makes it a noun ("la alemana KfW").
+# Words that end a country's phrase: "Brazil and its firms" is not "Brazilian firms".
+_LINKS = frozenset({"and", "y", "e", "or", "o", "ou", "its", "their", "sus", "seus", "suas"})
 _ARTICLES = frozenset({"el", "la", "los", "las", "o", "a", "os", "as"})
 
 
@@ -180,16 +182,22 @@ def _mentions_in(text: str, mentions: Mentions) -> list[tuple[int, Term]]:
         before = low[i - 1] if i else ""
         after = low[i + size] if i + size < n else ""
         # "la semillera francesa", "la empresa química alemana", "Rotam, de origen chino",
-        # "la alemana KfW" (a demonym standing for a firm or body it names)
-        firm = mentions.firm_words & {before, after, low[i - 2] if i > 1 else ""}
+        # "the US software firm Microsoft", "la alemana KfW" (a demonym standing for a firm)
+        beside = {before, after, low[i - 2] if i > 1 else ""}
+        if after and after not in _LINKS and i + size + 1 < n:
+            beside.add(low[i + size + 1])
+        # A country's name only right before the firm ("US chipmaker", "US-owned"): "strong
+        # firms. Chile's lithium" and "Korea reviewed firm performance" are the countries.
+        firm = bool(mentions.firm_words & (beside if term.demonym else {after}))
         named = before in _ARTICLES and _names_next(plain, spans, i + size)
         term_words = " ".join(low[i : i + size])
         language = not mentions.languages or term_words in mentions.languages
-        cue = (before in mentions.language_cues and language) or firm or named
+        cue = (before in mentions.language_cues and language) or named
         address = term.place and _ADDRESS.match(plain, spans[i + size - 1][1])
         # A currency: "US$ 13.956 millones", "U$S 300".
         currency = "$" in plain[spans[i][0] : spans[i + size - 1][1] + 1]
-        if (term.countries or term.beyond) and not (term.demonym and cue or address or currency):
+        nationality = (term.demonym and cue) or (firm and not term.place)
+        if (term.countries or term.beyond) and not (nationality or address or currency):
             found.append((i, term))
         i += size
     return found

@@ -132,7 +132,7 @@ def test_longer_place_wins_and_ambiguous_places_need_their_country() -> None:
 
 
 def test_english_short_forms_count_but_currencies_and_regions_do_not() -> None:
-    assert countries_in("US firms and the UK") == ("United States", "United Kingdom")
+    assert countries_in("US policy and the UK") == ("United States", "United Kingdom")
     assert countries_in("American and British subsidies") == ("United States", "United Kingdom")
     assert countries_in("let us see what they told us") == ()
     assert countries_in("exportaciones por US$ 13.956 millones y U$S 300") == ()
@@ -456,3 +456,29 @@ def test_a_firm_or_a_donor_named_by_its_nationality_is_no_country() -> None:
     assert countries_in("un resumen en inglés") == ()
     # A demonym before a word that opens a sentence is still the country's.
     assert countries_in("los productores chilenos. En 2020") == ("Chile",)
+
+
+def test_a_country_named_right_before_a_firm_is_the_firms_nationality() -> None:
+    assert countries_in("the US chipmaker Intel opened a plant") == ()
+    assert countries_in("large US-owned producers") == ()
+    # Not across a sentence, nor where the firm word is further on.
+    assert countries_in("where it already has strong firms. Chile's lithium policy") == ("Chile",)
+    assert countries_in("and Korea reviewed firm performance every month") == ("South Korea",)
+
+
+def test_an_agency_with_a_comma_in_its_name_is_one_phrase() -> None:
+    assert countries_in("la Agencia Santafesina de Ciencia, Tecnología e Innovación") == (
+        "Argentina",
+    )
+    assert countries_in("capital humano y ciencia, tecnología e innovación") == ()
+
+
+def test_the_studied_countries_beside_named_ones_but_not_other_numbers(tmp_path: Path) -> None:
+    countries = passages_by_last_word(
+        tmp_path / "comparado.md",
+        COMPARISON
+        + "\n## Comparación\n\nSolo Chile publica datos, y ninguno de los tres países mide "
+        "brechas.\n\nMarshall identificó tres fuentes de economías externas.\n",
+    )
+    assert set(countries["brechas."]) == {"Chile", "Peru", "Mexico"}
+    assert countries["externas."] == ()
