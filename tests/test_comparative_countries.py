@@ -18,9 +18,10 @@ from kb.files import read_yaml
 from kb.models import Passage
 
 EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval"
-# The level reached, guarded against regressions: round 1 is in-sample (the comparative
-# rules were written from its misses; 0.618 before them).
-REACHED = {1: 0.84}
+# The level reached, guarded against regressions (the rounds are told in comparative.yaml):
+# round 1 0.857 (0.618 before the comparative rules), round 2 0.863 (0.824 before it was
+# read, 0.693 before round 1).
+REACHED = {1: 0.85, 2: 0.85}
 
 pytestmark = pytest.mark.slow
 
