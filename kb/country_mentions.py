@@ -151,10 +151,14 @@ def _longest_at(i: int, words: list[str], low: list[str], mentions: Mentions) ->
     return 0, _NOTHING
 
 
-# Spanish and Portuguese articles: one before a demonym makes it a noun ("la alemana KfW").
+# Spanish and Portuguese articles (and their contractions): one before a demonym makes it a
+# noun ("la alemana KfW", "pela chinesa COFCO").
 # Words that end a country's phrase: "Brazil and its firms" is not "Brazilian firms".
 _LINKS = frozenset({"and", "y", "e", "or", "o", "ou", "its", "their", "sus", "seus", "suas"})
-_ARTICLES = frozenset({"el", "la", "los", "las", "o", "a", "os", "as"})
+_ARTICLES = frozenset(
+    {"el", "la", "los", "las", "o", "a", "os", "as", "del", "al"}
+    | {"da", "do", "das", "dos", "na", "nas", "nos", "pela", "pelo", "pelas", "pelos"}
+)
 
 
 def _names_next(plain: str, spans: list[tuple[int, int]], j: int) -> bool:

@@ -446,6 +446,7 @@ def test_a_firm_or_a_donor_named_by_its_nationality_is_no_country() -> None:
     assert countries_in("con inversores como la italiana Enel o la española Acciona") == ()
     assert countries_in("the Taiwanese chipmaker TSMC opened a plant") == ()
     assert countries_in("two Chinese firms were selected") == ()
+    assert countries_in("dominado pela trading norte-americana Cargill e pela chinesa COFCO") == ()
     assert countries_in("un programa financiado por la KfW y la JICA") == ()
     assert countries_in("las negociaciones con Bruselas") == ()
     # "in" before a demonym that is no language: two countries, not a language.
