@@ -503,8 +503,11 @@ _NUMBERS = {
 # externas" are no countries).
 _STUDIED_NOUNS = frozenset(
     ["paises", "countries", "economias", "economies", "casos", "cases"]
-    + ["experiencias", "experiences", "agencias", "agencies"]
+    + ["experiencias", "experiences", "agencias", "agencies", "gobiernos", "governments"]
+    + ["governos"]
 )
+# "the other four countries", "los otros cuatro casos": the number and the one named.
+_OTHER = frozenset(["other", "otros", "otras", "outros", "outras", "demas", "demais"])
 _BETWEEN = frozenset(
     ["de", "of", "del", "esas", "esos", "estas", "estos", "these", "those", "the", "los"]
     + ["las", "os", "as", "dos", "das", "sus", "their", "our"]
@@ -550,6 +553,8 @@ def _the_studied(p: Passage, study: Sequence[tuple[str, ...]]) -> tuple[str, ...
         count = _NUMBERS.get(word)
         if not count:
             continue
+        if i and words[i - 1] in _OTHER:
+            count += 1
         j = i + 1
         while j < len(words) and j <= i + 3 and words[j] in _BETWEEN:
             j += 1

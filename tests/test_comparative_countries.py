@@ -19,9 +19,9 @@ from kb.models import Passage
 
 EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval"
 # The level reached, guarded against regressions (the rounds are told in comparative.yaml):
-# round 1 0.857 (0.618 before the comparative rules), round 2 0.863 (0.824 before it was
-# read, 0.693 before round 1).
-REACHED = {1: 0.85, 2: 0.85}
+# round 1 0.862 (0.618 before the comparative rules), round 2 0.868 (0.824 before it was
+# read, 0.693 before round 1), round 3 0.778 (0.727 before it was read, 0.596 before round 1).
+REACHED = {1: 0.85, 2: 0.85, 3: 0.75}
 
 pytestmark = pytest.mark.slow
 
@@ -71,4 +71,4 @@ def test_passages_of_comparative_reports_get_their_countries(round_: int) -> Non
         assert passage is not None
         right += set(passage.countries) == set(entry["countries"])
     print(f"round {round_}: {right}/{len(agreed)} = {right / len(agreed):.3f}")
-    assert len(agreed) >= 50 and right >= REACHED[round_] * len(agreed)
+    assert len(agreed) >= 90 and right >= REACHED[round_] * len(agreed)
