@@ -474,29 +474,23 @@ def test_an_agency_with_a_comma_in_its_name_is_one_phrase() -> None:
     assert countries_in("capital humano y ciencia, tecnología e innovación") == ()
 
 
-def test_the_studied_countries_beside_named_ones_but_not_other_numbers(tmp_path: Path) -> None:
+def test_the_studied_countries_by_other_words_but_not_other_numbers(tmp_path: Path) -> None:
     countries = passages_by_last_word(
         tmp_path / "comparado.md",
         COMPARISON
         + "\n## Comparación\n\nSolo Chile publica datos, y ninguno de los tres países mide "
-        "brechas.\n\nMarshall identificó tres fuentes de economías externas.\n",
+        "brechas.\n\nMarshall identificó tres fuentes de economías externas.\n\n"
+        "Perú forma más ingenieros que los otros dos países juntos.\n\n"
+        "Los tres gobiernos probaron cursos cortos para programadores.\n",
     )
-    assert set(countries["brechas."]) == {"Chile", "Peru", "Mexico"}
+    studied = {"Chile", "Peru", "Mexico"}
+    assert set(countries["brechas."]) == studied  # beside the one it names
     assert countries["externas."] == ()
+    assert set(countries["juntos."]) == studied  # "the other two" and the one named
+    assert set(countries["programadores."]) == studied
 
 
 def test_a_currency_and_a_national_health_system() -> None:
     assert countries_in("exports close to 200 billion US dollars") == ()
     assert countries_in("300 millones de dólares estadounidenses") == ()
     assert countries_in("as compras do SUS e a Fiocruz") == ("Brazil",)
-
-
-def test_the_other_countries_and_all_the_governments_of_a_study(tmp_path: Path) -> None:
-    countries = passages_by_last_word(
-        tmp_path / "comparado.md",
-        COMPARISON
-        + "\n## Talento\n\nPerú forma más ingenieros que los otros dos países juntos.\n\n"
-        "Los tres gobiernos probaron cursos cortos para programadores.\n",
-    )
-    assert set(countries["juntos."]) == {"Chile", "Peru", "Mexico"}
-    assert set(countries["programadores."]) == {"Chile", "Peru", "Mexico"}
