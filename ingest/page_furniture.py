@@ -15,6 +15,9 @@ from dataclasses import dataclass
 
 EDGE_LINES = 8  # lines from the top and the bottom of a page where headers and footers sit
 RUNNING_LINE_MAX = 60  # characters: a header or footer is a short line
+# ... but a page's very first or last line may be a longer one: a report's title run as its
+# header ("Industria 4.0 y políticas de clusters: qué aprender de Alemania, Corea").
+OUTER_LINE_MAX = 100
 MIN_PAGES = 3  # a line, or a page-number offset, seen on fewer pages is content, not furniture
 MAX_GAP = 2  # sightings at most this many pages apart still make one run
 MAX_LABEL = 9999
@@ -29,6 +32,12 @@ def line_key(line: str) -> str:
 def _edges(lines: Sequence[str]) -> set[int]:
     filled = [i for i, line in enumerate(lines) if line.strip()]
     return set(filled[:EDGE_LINES] + filled[-EDGE_LINES:])
+
+
+def _outer(lines: Sequence[str]) -> list[str]:
+    """A page's first and last lines that hold text."""
+    filled = [line for line in lines if line.strip()]
+    return filled[:1] + filled[-1:]
 
 
 def _min_pages(count: int) -> int:
@@ -47,7 +56,7 @@ def running_keys(
             continue
         keys = {
             line_key(lines[i]) for i in _edges(lines) if len(lines[i].strip()) <= RUNNING_LINE_MAX
-        }
+        } | {line_key(line) for line in _outer(lines) if len(line.strip()) <= OUTER_LINE_MAX}
         for key in keys - {""}:
             where[key].append(index)
     needed = _min_pages(len(pages))
@@ -85,7 +94,7 @@ def _furniture(
     line: str, i: int, edges: set[int], ends: set[int], running: frozenset[str], label: str
 ) -> bool:
     text = line.strip()
-    if not text or len(text) > RUNNING_LINE_MAX:
+    if not text or len(text) > (OUTER_LINE_MAX if i in ends else RUNNING_LINE_MAX):
         return False
     key = line_key(text)
     if key in running and not _has_digits(text):

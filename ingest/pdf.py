@@ -266,9 +266,11 @@ def section_start(text: str, pages: Sequence[Page], index: int, title: str) -> i
 
 def _heading_line(text: str, title: str, start: int, end: int) -> re.Match[str] | None:
     """The first line of `text[start:end]` that begins with `title`'s words (any case, any
-    punctuation or line break between them), or None."""
+    punctuation or line break between them, and before them: "¿Y la Argentina?"), or None."""
     words = re.findall(r"\w+", title)
     if not words:
         return None
-    pattern = re.compile(r"(?m)^[ \t]*" + r"\W+".join(map(re.escape, words)), re.IGNORECASE)
+    pattern = re.compile(
+        r"(?m)^[ \t]*[^\w\n]*" + r"\W+".join(map(re.escape, words)), re.IGNORECASE
+    )
     return pattern.search(text, start, end)

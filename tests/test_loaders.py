@@ -105,6 +105,16 @@ def test_pdf_heading_sizes_nest_a_section_under_the_larger_heading_before_it(
     assert doc.headings_above(doc.text.index("exporta cobre")) == ()
 
 
+def test_a_pdf_heading_that_opens_with_punctuation_is_a_section(tmp_path: Path) -> None:
+    pages = [
+        ["Portada del informe", "Texto de la portada."],
+        ["Alemania", "Alemania creó la plataforma Industrie 4.0.", "Texto del cuerpo."],
+        ["¿Y la Argentina?", "La Argentina no parte de cero.", "Mas texto del cuerpo."],
+    ]
+    doc = load(write_pdf(tmp_path / "q.pdf", pages, heading_size=[0, 18, 18]))
+    assert [s.heading for s in doc.sections] == ["Alemania", "¿Y la Argentina?"]
+
+
 def test_pdf_text_outside_the_page_is_not_cited_on_that_page(tmp_path: Path) -> None:
     hidden = "Texto de otra pagina colocado fuera del area visible."
     path = write_pdf(tmp_path / "overflow.pdf", PAGE_LINES, hidden={0: hidden, 1: hidden})

@@ -87,6 +87,14 @@ def test_running_headers_footers_and_page_numbers_are_removed() -> None:
         assert all(sentence in text for sentence in BODY)  # content seen on every page stays
 
 
+def test_a_long_running_title_on_top_of_each_page_is_removed() -> None:
+    title = "Clústeres de turismo y desarrollo territorial: Perú, México, Costa Rica y Colombia"
+    pages = [page(title, *BODY, f"Sección {i} sobre proveedores.") for i in range(6)]
+    for text in clean_pages(pages).texts[1:]:  # on the first page it may be the title itself
+        assert title not in text
+        assert all(sentence in text for sentence in BODY)  # as long, but inside the page
+
+
 def test_page_offsets_stay_exact_after_cleaning() -> None:
     cleaned = clean_pages(report(5))
     text, pages = join_pages(cleaned.texts, labels=cleaned.labels, continues=cleaned.continues)
