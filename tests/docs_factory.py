@@ -120,3 +120,51 @@ def zip_bomb_docx(path: Path, inflated_mb: int = 40) -> Path:
             for _ in range(inflated_mb):
                 member.write(chunk)
     return path
+
+
+_LATIN1 = str.maketrans({"—": "-", "–": "-", "“": '"', "”": '"', "‘": "'", "’": "'", "…": "..."})
+
+
+class _Report(FPDF):
+    running = ""
+
+    def header(self) -> None:
+        if self.page_no() > 1:  # the cover has none
+            self.set_font("helvetica", size=7)
+            self.cell(0, 6, self.running, align="R", new_x="LMARGIN", new_y="NEXT")
+            self.ln(2)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("helvetica", size=8)
+        self.cell(0, 6, str(self.page_no()), align="C")
+
+
+def report_pdf(markdown: str) -> bytes:
+    """A Markdown report printed as a plain PDF, as a word processor exports one: its title
+    alone on a cover, headings larger by level (no bookmarks), the title as a running header,
+    page numbers below; text outside Latin-1 is approximated."""
+    blocks = [b.strip() for b in markdown.translate(_LATIN1).split("\n\n") if b.strip()]
+    blocks = [b.encode("latin-1", "replace").decode("latin-1") for b in blocks]
+    pdf = _Report(format="A4")
+    pdf.set_margins(22, 18, 22)
+    pdf.running = blocks[0].lstrip("# ")[:90]
+    pdf.add_page()
+    for number, block in enumerate(blocks):
+        level = len(block) - len(block.lstrip("#"))
+        if level and "\n" not in block:
+            size = {1: 20, 2: 15, 3: 13}.get(level, 12)
+            if number == 1:
+                pdf.add_page()  # the body starts after the cover
+            pdf.ln(3)
+            pdf.set_font("helvetica", style="B", size=size)
+            pdf.multi_cell(0, size * 0.5, block.lstrip("# "), new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2)
+            continue
+        if number == 1:
+            pdf.add_page()
+        pdf.set_font("helvetica", size=10)
+        for line in block.replace("*", "").splitlines():
+            pdf.multi_cell(0, 5, line.strip(), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2.5)
+    return bytes(pdf.output())
