@@ -270,7 +270,5 @@ def _heading_line(text: str, title: str, start: int, end: int) -> re.Match[str] 
     words = re.findall(r"\w+", title)
     if not words:
         return None
-    pattern = re.compile(
-        r"(?m)^[ \t]*[^\w\n]*" + r"\W+".join(map(re.escape, words)), re.IGNORECASE
-    )
+    pattern = re.compile(r"(?m)^[ \t]*[^\w\n]*" + r"\W+".join(map(re.escape, words)), re.IGNORECASE)
     return pattern.search(text, start, end)
