@@ -23,15 +23,16 @@ from tests.docs_factory import report_pdf
 EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval"
 # The level reached, guarded against regressions (the rounds are told in comparative.yaml):
 # round 1 0.862 (0.618 before the comparative rules), round 2 0.868 (0.824 before it was
-# read, 0.693 before round 1), round 3 0.778 (0.727 before it was read, 0.596 before round 1).
-REACHED = {1: 0.85, 2: 0.85, 3: 0.75}
+# read, 0.693 before round 1), round 3 0.778 (0.727 before it was read, 0.596 before round 1),
+# round 4 0.780 (scored once the rules were settled, never corrected; 0.570 before round 1).
+REACHED = {1: 0.85, 2: 0.85, 3: 0.75, 4: 0.77}
 
 pytestmark = pytest.mark.slow
 
 
 # The same reports printed as PDFs (cover, headings by size, running header, page numbers):
 # the countries must survive PDF extraction, where headings are read from type sizes.
-REACHED_AS_PDF = {1: 0.84, 2: 0.8, 3: 0.74}
+REACHED_AS_PDF = {1: 0.84, 2: 0.8, 3: 0.74, 4: 0.73}
 SAME_PASSAGE = 0.8
 """A PDF passage stands for a labelled one when it holds this share of its word triples."""
 
