@@ -259,7 +259,11 @@ def main_countries(
 ) -> tuple[str, ...]:
     """The countries a whole document is about: those with at least `share` of its country
     mentions, main first; a passing comparison with another country stays out."""
-    counts = country_counts(text, (known or load_countries()).mentions)
+    return _with_share(country_counts(text, (known or load_countries()).mentions), share)
+
+
+def _with_share(counts: dict[str, int], share: float = MAIN_COUNTRY_SHARE) -> tuple[str, ...]:
+    """The countries holding at least `share` of the mentions `counts`, main first."""
     total = sum(counts.values())
     return tuple(c for c, n in counts.items() if n >= share * total)
 
@@ -369,8 +373,9 @@ def passage_countries(
     ordered = [passages[i] for i in order]
     titled = [heading_countries(p) for p in ordered]
     own = [countries_in(p.text) for p in ordered]
-    document = tuple(declared) or body_countries(ordered)
-    dominant = bool(declared) or _has_a_main_country(ordered)
+    counts = {} if declared else _body_counts(ordered)
+    document = tuple(declared) or _with_share(counts)
+    dominant = bool(declared) or _has_a_main_country(counts)
     fallback = document if declared else document[:1] if dominant else ()
     study = study_countries(ordered, document)
     general_report = not declared and _names_its_countries_rarely(ordered, own, document)
@@ -477,12 +482,9 @@ Argentina with sections on Australia and Chile: 0.65), comparisons of three to s
 give their most named one 0.17-0.55."""
 
 
-def _has_a_main_country(ordered: Sequence[Passage]) -> bool:
-    """Whether one country takes `MAIN_SHARE` of the body's country mentions: a passage naming
-    none is then about it; in a comparison of equals, it is about none in particular."""
-    counts = country_counts(
-        "\n".join(p.text for p in ordered if p.is_body), load_countries().mentions
-    )
+def _has_a_main_country(counts: dict[str, int]) -> bool:
+    """Whether one country takes `MAIN_SHARE` of the body's country mentions `counts`: a
+    passage naming none is then about it; in a comparison of equals, about none in particular."""
     total = sum(counts.values())
     return bool(total) and max(counts.values()) >= MAIN_SHARE * total
 
@@ -567,7 +569,13 @@ def _the_studied(p: Passage, study: Sequence[tuple[str, ...]]) -> tuple[str, ...
 
 def body_countries(passages: Sequence[Passage]) -> tuple[str, ...]:
     """The countries a document's body passages are about as a whole, main first."""
-    return main_countries("\n".join(p.text for p in passages if p.is_body))
+    return _with_share(_body_counts(passages))
+
+
+def _body_counts(passages: Sequence[Passage]) -> dict[str, int]:
+    """Country mentions in a document's body passages, most mentioned first."""
+    body = "\n".join(p.text for p in passages if p.is_body)
+    return country_counts(body, load_countries().mentions)
 
 
 def _in_section(
