@@ -21,6 +21,7 @@ from kb.country_mentions import (
     build_mentions,
     country_counts,
     names_beyond,
+    opening_countries,
     phrase_key,
 )
 from kb.files import read_yaml
@@ -506,7 +507,47 @@ _NUMBERS = {
 _STUDIED_NOUNS = frozenset(
     ["paises", "countries", "economias", "economies", "casos", "cases"]
     + ["experiencias", "experiences", "agencias", "agencies", "gobiernos", "governments"]
-    + ["governos"]
+    + ["governos", "ciudades", "cities", "cidades"]
+)
+# Words that may stand between the number and the noun: "the five Latin American cases".
+_REGIONAL = frozenset(
+    ["latin", "american", "latinoamericanos", "latinoamericanas", "latino", "americanos"]
+    + ["andean", "andinos", "andinas", "european", "europeos", "europeias", "europeus"]
+    + ["asian", "east", "asiaticos", "asiaticas", "iberian", "ibericos", "ibericas"]
+    + ["national", "nacionales", "nacionais", "selected", "seleccionados", "selecionados"]
+)
+# The studied countries without their number: "todos los casos", "across the cases", "los
+# países estudiados", "nenhum dos casos".
+_STUDIED_PHRASES = tuple(
+    tuple(phrase.split())
+    for phrase in [
+        "todos los casos",
+        "todos los paises",
+        "todos os casos",
+        "todos os paises",
+        "all the cases",
+        "all cases",
+        "all the countries",
+        "across the cases",
+        "across cases",
+        "across the countries",
+        "entre los casos",
+        "entre os casos",
+        "ninguno de los casos",
+        "nenhum dos casos",
+        "none of the cases",
+        "los casos estudiados",
+        "los casos analizados",
+        "los paises estudiados",
+        "los paises analizados",
+        "os casos estudados",
+        "os casos analisados",
+        "os paises estudados",
+        "os paises analisados",
+        "the cases studied",
+        "the countries studied",
+        "the case countries",
+    ]
 )
 # "the other four countries", "los otros cuatro casos": the number and the one named.
 _OTHER = frozenset(["other", "otros", "otras", "outros", "outras", "demas", "demais"])
@@ -532,14 +573,20 @@ def study_countries(
 _LEAD = re.compile(r"^[\W\d_]*(?:(?:the|el|la|los|las|o|a|os|as)\s+)?", re.IGNORECASE)
 
 
+# A box, a table or a figure is not a country's section: "Recuadro 1. Hsinchu".
+_INSERT = re.compile(
+    r"^\W*(?:recuadro|box|caixa|quadro|tabla|table|tabela|figura|figure|grafico|chart)\b",
+    re.IGNORECASE,
+)
+
+
 def _opening_country(heading: str) -> tuple[str, ...]:
-    """The country a heading opens with ("4. Chile", "The United States: the reluctant…")."""
-    words = _LEAD.sub("", heading).split()
-    for size in (3, 2, 1):
-        found = countries_in(" ".join(words[:size]))
-        if len(found) == 1:
-            return found
-    return ()
+    """The country a heading opens with ("4. Chile", "The United States: the reluctant…"),
+    when it names no other ("España, Portugal y México" is no one country's section)."""
+    if _INSERT.match(fold(heading)) or len(countries_in(heading)) != 1:
+        return ()
+    found = opening_countries(_LEAD.sub("", heading), load_countries().mentions)
+    return found if len(found) == 1 else ()
 
 
 def _the_studied(p: Passage, study: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
@@ -551,6 +598,12 @@ def _the_studied(p: Passage, study: Sequence[tuple[str, ...]]) -> tuple[str, ...
     headings = {" ".join(h.split()) for h in p.headings}
     lines = [line for line in p.text.splitlines() if " ".join(line.split()) not in headings]
     words = re.findall(r"\w+", fold(" ".join(lines)))
+    if any(
+        tuple(words[i : i + len(phrase)]) == phrase
+        for phrase in _STUDIED_PHRASES
+        for i in range(len(words))
+    ):
+        return study[0]
     for i, word in enumerate(words):
         count = _NUMBERS.get(word)
         if not count:
@@ -558,7 +611,7 @@ def _the_studied(p: Passage, study: Sequence[tuple[str, ...]]) -> tuple[str, ...
         if i and words[i - 1] in _OTHER:
             count += 1
         j = i + 1
-        while j < len(words) and j <= i + 3 and words[j] in _BETWEEN:
+        while j < len(words) and j <= i + 3 and (words[j] in _BETWEEN or words[j] in _REGIONAL):
             j += 1
         if j < len(words) and words[j] in _STUDIED_NOUNS:
             found = next((s for s in study if len(s) == count), ())

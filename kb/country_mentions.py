@@ -8,8 +8,11 @@ Rules, each for a reason a reader can check:
 - author-year citations ("(Banco Mundial, 2019)", "(Argentina Productiva, 2030)") are
   sources, not what the passage is about, and are skipped;
 - a demonym that names a language ("en inglés") or a firm's nationality ("la semillera
-  francesa") does not count, nor does a city that is a publisher's address ("Washington,
-  DC: Banco Mundial", "Buenos Aires: Siglo XXI");
+  francesa", and each of "Spanish, French and Turkish component firms") does not count, nor
+  does a city that is a publisher's address ("Washington, DC: Banco Mundial", "Buenos Aires:
+  Siglo XXI", "Santiago, 2019", "Halden Centre for Trade Policy, Edinburgh");
+- a one-word place or agency written with a capital in the list counts only with its capital
+  ("Salta", not "salta");
 - a world region ("América Latina", "la UE") names no country, but is noted
   (`names_beyond`): a passage about the region is not about one country.
 """
@@ -19,7 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kb.textnorm import fold
 
@@ -45,11 +48,35 @@ class Term:
     """A world region or a kind of country: above any one country."""
     place: bool = False
     """A region, province or city (not a country's name, demonym or agency)."""
+    initial: bool = False
+    """One word written with a capital first letter in the list (a place, an agency): the text
+    must write it so too ("salta" is a verb, "hidroeléctrica" a kind of plant)."""
+    or_demonym: bool = False
+    """A name that is also a demonym ("china"): in lower case in the text it is the demonym."""
 
 
 _NOTHING = Term(())
 # After a city, what makes it a publisher's address: ": Publisher", ", DC: …", ", MA: …".
 _ADDRESS = re.compile(r"(?:,\s*(?:D\.?\s?C\.?|[A-Z]{2}))?\s*:\s*(?=[A-Z])")
+_MONTHS = (
+    "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre"
+    "|diciembre|janeiro|fevereiro|marco|maio|junho|julho|setembro|outubro|novembro|dezembro"
+    "|january|february|march|april|may|june|july|august|september|october|november|december"
+)
+# A dateline: "Santiago, 2019", "Edinburgh, May 2024", "Buenos Aires, 12 de octubre de 2024".
+_DATELINE = re.compile(
+    rf",\s*(?:(?:\d{{1,2}}\s+(?:de\s+)?)?(?:{_MONTHS})\s+(?:de\s+|of\s+)?)?(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+# An affiliation line: "Centro Austral de Estudios (CAEP), Comodoro Rivadavia / Buenos Aires",
+# "Halden Centre for Applied Trade Policy, Edinburgh": a body's seat ends the line.
+_BODY_BEFORE = re.compile(
+    r"\b(?:Centre|Center|Centro|Instituto|Institute|Universidad|Universidade|University"
+    r"|Fundacion|Fundacao|Foundation|Comision|Comissao|Commission|Banco|Bank|Ministerio"
+    r"|Ministry|Secretaria|Observatorio|Observatory|Consejo|Conselho|Council|Naciones Unidas"
+    r"|Nacoes Unidas|United Nations|Agencia|Agency|Programa|Programme)\b[^\n.;:]*[,/]\s*$"
+)
+_LINE_END = re.compile(r"[ \t]*(?:/[^\n]*)?(?:\n|$)")
 _SHORT_REGION = 4
 """A region's name this short is an acronym that is also a word ("eu", "ue")."""
 
@@ -95,16 +122,28 @@ def build_mentions(
     demonym: dict[tuple[str, ...], bool] = {}
     capitals: dict[tuple[str, ...], bool] = {}
     place: dict[tuple[str, ...], bool] = {}
+    initial: dict[tuple[str, ...], bool] = {}
+    either: dict[tuple[str, ...], set[str]] = {}
     for term, country, kind in terms:
         key = phrase_key(term)
         countries.setdefault(key, {})[country] = None
         # A word that is both a name and a demonym ("noruega") is a name; one written in
         # lower case anywhere in the list matches in any case.
         demonym[key] = demonym.get(key, True) and kind == "demonym"
+        either.setdefault(key, set()).add(kind)
+        # One word only: "el eje cafetero" is the Eje Cafetero.
+        initial[key] = initial.get(key, True) and term[:1].isupper() and len(key) == 1
         capitals[key] = capitals.get(key, True) and _in_capitals(term)
         place[key] = place.get(key, True) and kind == "place"
     phrases = {
-        key: Term(tuple(names), demonym[key], capitals[key], place=place[key])
+        key: Term(
+            tuple(names),
+            demonym[key],
+            capitals[key],
+            place=place[key],
+            initial=initial[key] and not capitals[key],
+            or_demonym={"name", "demonym"} <= either[key],
+        )
         for key, names in countries.items()
     }
     # Skipped phrases win: a person wrote them to stop a match.
@@ -139,6 +178,8 @@ def _written_as(term: Term, words: list[str]) -> bool:
     # capitals: "Lim" is a surname.
     if term.capitals and sum(map(len, words)) <= _SHORT_ACRONYM:
         return all(w.isupper() for w in words)
+    if term.initial:
+        return words[0][0].isupper()
     return not term.capitals or all(w[0].isupper() for w in words)
 
 
@@ -172,17 +213,29 @@ def _names_next(plain: str, spans: list[tuple[int, int]], j: int) -> bool:
 def _mentions_in(text: str, mentions: Mentions) -> list[tuple[int, Term]]:
     """(word position, term) of every country or region phrase in `text`, longest match
     first."""
+    return [(i, term) for i, _, term, why in _scan(text, mentions) if not why]
+
+
+_FIRM = "firm"
+_OTHER_REASON = "other"  # a language, an address, a currency
+
+
+def _scan(text: str, mentions: Mentions) -> list[tuple[int, int, Term, str]]:
+    """(word position, size, term, why it is left out: "" when it counts) of every country
+    or region phrase in `text`, longest match first."""
     plain = _plain(text)
     spans = [m.span() for m in _WORD.finditer(plain)]
     words = [plain[a:b] for a, b in spans]
     low = [w.lower() for w in words]
-    found: list[tuple[int, Term]] = []
+    seen: list[tuple[int, int, Term, str]] = []
     i, n = 0, len(low)
     while i < n:
         size, term = _longest_at(i, words, low, mentions)
         if not size:
             i += 1
             continue
+        if term.or_demonym and words[i][0].islower():
+            term = replace(term, demonym=True)  # "la china BYD"
         before = low[i - 1] if i else ""
         after = low[i + size] if i + size < n else ""
         # "la semillera francesa", "la empresa química alemana", "Rotam, de origen chino",
@@ -196,15 +249,66 @@ def _mentions_in(text: str, mentions: Mentions) -> list[tuple[int, Term]]:
         named = before in _ARTICLES and _names_next(plain, spans, i + size)
         term_words = " ".join(low[i : i + size])
         language = not mentions.languages or term_words in mentions.languages
-        cue = (before in mentions.language_cues and language) or named
-        address = term.place and _ADDRESS.match(plain, spans[i + size - 1][1])
+        in_language = before in mentions.language_cues and language
+        end = spans[i + size - 1][1]
+        line = plain[plain.rfind("\n", 0, spans[i][0]) + 1 : spans[i][0]]
+        seat = _LINE_END.match(plain, end) and _BODY_BEFORE.search(line)
+        address = term.place and (_ADDRESS.match(plain, end) or _DATELINE.match(plain, end) or seat)
         # A currency: "US$ 13.956 millones", "U$S 300".
         currency = "$" in plain[spans[i][0] : spans[i + size - 1][1] + 1]
-        nationality = (term.demonym and cue) or (firm and not term.place)
-        if (term.countries or term.beyond) and not (nationality or address or currency):
-            found.append((i, term))
+        nationality = (term.demonym and named) or (firm and not term.place)
+        other = (term.demonym and in_language) or address or currency
+        if term.countries or term.beyond:
+            seen.append((i, size, term, _OTHER_REASON if other else _FIRM if nationality else ""))
         i += size
-    return found
+    return _firms_listed(seen, plain, spans)
+
+
+_OR_AND = frozenset({"and", "or", "y", "e", "o", "ou"})
+
+
+def _firms_listed(
+    seen: list[tuple[int, int, Term, str]], plain: str, spans: list[tuple[int, int]]
+) -> list[tuple[int, int, Term, str]]:
+    """Demonyms listed together share a firm's nationality ("Spanish, French and Turkish
+    component firms", "consorcios españoles, coreanos o chinos") or a language ("en inglés y
+    francés")."""
+    out = list(seen)
+    start = 0
+    for k in range(1, len(out) + 1):
+        if k < len(out) and _listed(out[k - 1], out[k], plain, spans):
+            continue
+        run = out[start:k]
+        why = next((w for *_, w in run if w), "")
+        if len(run) > 1 and all(t.demonym for _, _, t, _ in run) and why:
+            for m in range(start, k):
+                out[m] = (*out[m][:3], why)
+        start = k
+    return out
+
+
+def _listed(
+    a: tuple[int, int, Term, str],
+    b: tuple[int, int, Term, str],
+    plain: str,
+    spans: list[tuple[int, int]],
+) -> bool:
+    """Whether mention `b` follows `a` in one list: only a comma, a hyphen or "and"/"or"
+    between."""
+    end, begin = a[0] + a[1], b[0]
+    if begin - end > 1:
+        return False
+    if begin - end == 1 and plain[spans[end][0] : spans[end][1]].lower() not in _OR_AND:
+        return False
+    gap = plain[spans[end - 1][1] : spans[begin][0]]
+    return re.fullmatch(r"[\s,\-\u2010-\u2013]*(?:\w+)?[\s,]*", gap) is not None
+
+
+def opening_countries(text: str, mentions: Mentions) -> tuple[str, ...]:
+    """The countries of the phrase `text` opens with ("Santiago de Chile: …"); () when its
+    first word starts none ("Lecciones para Argentina")."""
+    found = _mentions_in(text, mentions)
+    return found[0][1].countries if found and found[0][0] == 0 else ()
 
 
 def country_counts(text: str, mentions: Mentions) -> dict[str, int]:

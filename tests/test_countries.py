@@ -494,3 +494,44 @@ def test_a_currency_and_a_national_health_system() -> None:
     assert countries_in("exports close to 200 billion US dollars") == ()
     assert countries_in("300 millones de dólares estadounidenses") == ()
     assert countries_in("as compras do SUS e a Fiocruz") == ("Brazil",)
+
+
+def test_firms_listed_by_their_nationalities_name_no_country() -> None:
+    assert countries_in("dozens of Spanish, French and Turkish component firms") == ()
+    assert countries_in("que los contratos vayan a consorcios españoles, coreanos o chinos") == ()
+    assert countries_in("filiales de grupos estadounidenses, alemanes y japoneses") == ()
+    assert countries_in("los primeros buses fueron de la china BYD") == ()
+    assert countries_in("Australian, Chinese, American and Korean operators") == ()
+    assert countries_in("el fabricante chino abrió una planta") == ()
+    # A list of countries is still a list of countries.
+    assert countries_in("mercados chilenos, peruanos y mexicanos") == ("Chile", "Peru", "Mexico")
+    assert countries_in("China y la Argentina firmaron un acuerdo") == ("China", "Argentina")
+
+
+def test_a_place_or_agency_that_is_also_a_word_counts_only_with_its_capital() -> None:
+    assert countries_in("la generación hidroeléctrica ampliada") == ()
+    assert countries_in("el programa de Salta para proveedores") == ("Argentina",)
+    assert countries_in("el precio salta cuando sube el dólar") == ()
+    # A region written in lower case is still the region.
+    assert countries_in("el eje cafetero enfrenta una crisis") == ("Colombia",)
+
+
+def test_a_publishers_seat_and_a_dateline_are_no_country() -> None:
+    assert countries_in("Halden Centre for Applied Trade Policy, Edinburgh\n\nMay 2024") == ()
+    assert countries_in("Centro de Estudios (CAEP), Comodoro Rivadavia / Buenos Aires\n") == ()
+    assert countries_in("Naciones Unidas\nSantiago, diciembre de 2019") == ()
+    # A city in a sentence is the country's.
+    assert countries_in("La planta de Comodoro Rivadavia abrió en 2019.") == ("Argentina",)
+
+
+def test_the_studied_countries_without_their_number(tmp_path: Path) -> None:
+    countries = passages_by_last_word(
+        tmp_path / "comparado.md",
+        COMPARISON + "\n## Síntesis\n\nEn todos los casos la evaluación llegó tarde.\n\n"
+        "Los casos en que hubo datos abiertos fueron pocos en la región.\n\n"
+        "## Recuadro 1. Lecciones para Argentina\n\nEl país podría copiar el registro.\n",
+    )
+    assert set(countries["tarde."]) == {"Chile", "Peru", "Mexico"}
+    assert countries["región."] == ()
+    # A box or a heading on what a reader's country can learn is no studied country.
+    assert countries["registro."] == ("Argentina",)
