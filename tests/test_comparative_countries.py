@@ -22,17 +22,18 @@ from tests.docs_factory import report_pdf
 
 EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval"
 # The level reached, guarded against regressions (the rounds are told in comparative.yaml):
-# round 1 0.862 (0.618 before the comparative rules), round 2 0.868 (0.824 before it was
-# read, 0.693 before round 1), round 3 0.778 (0.727 before it was read, 0.596 before round 1),
-# round 4 0.780 (scored once the rules were settled, never corrected; 0.570 before round 1).
-REACHED = {1: 0.85, 2: 0.85, 3: 0.75, 4: 0.77}
+# round 1 0.866 (0.618 before the comparative rules), round 2 0.878 (0.824 before it was
+# read, 0.693 before round 1), round 3 0.808 (0.727 before it was read, 0.596 before round 1),
+# round 4 0.780 when first scored (0.570 before round 1), 0.820 once read; round 5 0.645 when
+# first scored (0.636 before round 4 was read), 0.733 once read.
+REACHED = {1: 0.86, 2: 0.87, 3: 0.8, 4: 0.81, 5: 0.72}
 
 pytestmark = pytest.mark.slow
 
 
 # The same reports printed as PDFs (cover, headings by size, running header, page numbers):
 # the countries must survive PDF extraction, where headings are read from type sizes.
-REACHED_AS_PDF = {1: 0.84, 2: 0.8, 3: 0.74, 4: 0.73}
+REACHED_AS_PDF = {1: 0.85, 2: 0.81, 3: 0.76, 4: 0.77, 5: 0.67}
 SAME_PASSAGE = 0.8
 """A PDF passage stands for a labelled one when it holds this share of its word triples."""
 
