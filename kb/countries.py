@@ -382,8 +382,12 @@ def passage_countries(
     general_report = not declared and _names_its_countries_rarely(ordered, own, document)
     out: list[tuple[str, ...]] = [()] * len(passages)
     general: set[int] = set()  # body passages read as general statements
+    cover = _on_the_cover(ordered)
     for k, p in enumerate(ordered):
         if p.kind == "references":
+            continue
+        if k in cover and not own[k]:
+            out[order[k]] = countries_in(p.title)  # the series, authors and date under it
             continue
         if general_report:
             out[order[k]] = own[k] or titled[k]
@@ -413,6 +417,24 @@ def passage_countries(
             general.add(k)
         # else: a general statement, a list or boilerplate, about no country in particular
     return out
+
+
+COVER_PAGES = 2
+"""A cover and the title page behind it."""
+
+
+def _on_the_cover(ordered: Sequence[Passage]) -> set[int]:
+    """The passages of a document's first `COVER_PAGES` pages before its first heading (a
+    PDF's cover and title page: the title, series, authors, publisher and date)."""
+    if not ordered:
+        return set()
+    first = ordered[0].page_start
+    cover: set[int] = set()
+    for k, p in enumerate(ordered):
+        if p.headings or p.page_start >= first + COVER_PAGES:
+            break
+        cover.add(k)
+    return cover
 
 
 def heading_countries(p: Passage) -> tuple[str, ...]:

@@ -31,6 +31,7 @@ from kb.evaluation.realdocs import best_passage
 from kb.evaluation.realdocs_set import load_realdocs_set, resolve_span
 from kb.models import Passage
 from kb.storage.manifest import DocRecord
+from tests.docs_factory import report_pdf
 
 REPO = Path(__file__).resolve().parents[1]
 REALDOCS = Path(__file__).resolve().parents[2] / "shared" / "realdocs"
@@ -535,3 +536,20 @@ def test_the_studied_countries_without_their_number(tmp_path: Path) -> None:
     assert countries["región."] == ()
     # A box or a heading on what a reader's country can learn is no studied country.
     assert countries["registro."] == ("Argentina",)
+
+
+def test_a_pdf_title_page_is_about_the_countries_its_title_names(tmp_path: Path) -> None:
+    markdown = (
+        "# Proveedores mineros en Chile, Perú y México\n\n"
+        "Documento de Trabajo N.º 9, Serie Desarrollo Productivo\n\n"
+        "Ana Torres y Luis Vega, Instituto de Estudios Andinos\n\n" + COMPARISON.split("\n\n", 1)[1]
+    )
+    path = tmp_path / "comparado.pdf"
+    path.write_bytes(report_pdf(markdown))
+    document = load_document(path, Settings())
+    passages = annotate(document, chunk_document(document, words, 128, 20, 0))
+    series = next(p for p in passages if "Documento de Trabajo" in p.text)
+    assert set(series.countries) == {"Chile", "Peru", "Mexico"}
+    # The method section under it stays about no country in particular.
+    method = next(p for p in passages if "entrevistó" in p.text)
+    assert method.countries == ()
