@@ -377,6 +377,12 @@ def passage_countries(
     counts = {} if declared else _body_counts(ordered)
     document = tuple(declared) or _with_share(counts)
     dominant = bool(declared) or _has_a_main_country(counts)
+    # "Peru: upgrading agro-export clusters": a report titled on one country is about it,
+    # however often it names the peers it is measured against.
+    titled_on = () if declared else _titled_on(ordered)
+    if titled_on:
+        document = tuple(dict.fromkeys((*titled_on, *document)))
+        dominant = True
     fallback = document if declared else document[:1] if dominant else ()
     study = study_countries(ordered, document)
     general_report = not declared and _names_its_countries_rarely(ordered, own, document)
@@ -421,6 +427,16 @@ def passage_countries(
 
 COVER_PAGES = 2
 """A cover and the title page behind it."""
+
+
+def _titled_on(ordered: Sequence[Passage]) -> tuple[str, ...]:
+    """The one country a document's title names ("Peru: upgrading agro-export clusters"); ()
+    when it names none, several or a world region beside it ("What Latin America can take
+    from the United States")."""
+    title = next((p.title for p in ordered if p.title), "")
+    found = countries_in(title)
+    alone = len(found) == 1 and not names_beyond(title, load_countries().mentions)
+    return found if alone else ()
 
 
 def _on_the_cover(ordered: Sequence[Passage]) -> set[int]:
@@ -569,6 +585,14 @@ _STUDIED_PHRASES = tuple(
         "the cases studied",
         "the countries studied",
         "the case countries",
+        "estudios nacionales",
+        "estudos nacionais",
+        "national studies",
+        "country studies",
+        "estudios de pais",
+        "estudios por pais",
+        "equipos nacionales",
+        "national teams",
     ]
 )
 # "the other four countries", "los otros cuatro casos": the number and the one named.

@@ -553,3 +553,24 @@ def test_a_pdf_title_page_is_about_the_countries_its_title_names(tmp_path: Path)
     # The method section under it stays about no country in particular.
     method = next(p for p in passages if "entrevistó" in p.text)
     assert method.countries == ()
+
+
+def test_a_report_titled_on_one_country_is_about_it_beside_its_peers(tmp_path: Path) -> None:
+    countries = passages_by_last_word(
+        tmp_path / "nota.md",
+        "# Perú: clústeres agroexportadores\n\n"
+        "## Pares\n\nChile, México, España y Marruecos exportan fruta. Chile y México lideran; "
+        "España y Marruecos abastecen a Europa. Chile invierte en riego.\n\n"
+        "## Trabajo\n\nEl régimen laboral agrario vence en 2030 y los sindicatos piden cambios.\n",
+    )
+    # Peru takes fewer mentions than its peers, but the report is about Peru.
+    assert countries["cambios."] == ("Peru",)
+    assert "Peru" not in countries["riego."]
+
+
+def test_a_synthesis_of_national_studies_speaks_of_the_countries_studied(tmp_path: Path) -> None:
+    countries = passages_by_last_word(
+        tmp_path / "sintesis.md",
+        COMPARISON + "\n## Síntesis\n\nLos estudios nacionales coinciden en la falta de datos.\n",
+    )
+    assert set(countries["datos."]) == {"Chile", "Peru", "Mexico"}
