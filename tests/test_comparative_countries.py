@@ -25,15 +25,16 @@ EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval"
 # round 1 0.866 (0.618 before the comparative rules), round 2 0.878 (0.824 before it was
 # read, 0.693 before round 1), round 3 0.808 (0.727 before it was read, 0.596 before round 1),
 # round 4 0.780 when first scored (0.570 before round 1), 0.820 once read; round 5 0.645 when
-# first scored (0.636 before round 4 was read), 0.733 once read.
-REACHED = {1: 0.86, 2: 0.87, 3: 0.8, 4: 0.81, 5: 0.72}
+# first scored (0.636 before round 4 was read), 0.733 once read; round 6 0.652 when first
+# scored (0.623 before round 4 was read), 0.681 once read.
+REACHED = {1: 0.86, 2: 0.87, 3: 0.8, 4: 0.81, 5: 0.72, 6: 0.67}
 
 pytestmark = pytest.mark.slow
 
 
 # The same reports printed as PDFs (cover, headings by size, running header, page numbers):
 # the countries must survive PDF extraction, where headings are read from type sizes.
-REACHED_AS_PDF = {1: 0.85, 2: 0.81, 3: 0.77, 4: 0.77, 5: 0.68}
+REACHED_AS_PDF = {1: 0.85, 2: 0.81, 3: 0.77, 4: 0.77, 5: 0.68, 6: 0.57}
 SAME_PASSAGE = 0.8
 """A PDF passage stands for a labelled one when it holds this share of its word triples."""
 
