@@ -392,7 +392,7 @@ def passage_countries(
     for k, p in enumerate(ordered):
         if p.kind == "references":
             continue
-        if k in cover and not own[k]:
+        if k in cover and not own[k] and not declared and countries_in(p.title):
             out[order[k]] = countries_in(p.title)  # the series, authors and date under it
             continue
         if general_report:
@@ -441,9 +441,12 @@ def _titled_on(ordered: Sequence[Passage]) -> tuple[str, ...]:
 
 def _on_the_cover(ordered: Sequence[Passage]) -> set[int]:
     """The passages of a document's first `COVER_PAGES` pages before its first heading (a
-    PDF's cover and title page: the title, series, authors, publisher and date)."""
+    PDF's cover and title page: the title, series, authors, publisher and date); none in a
+    document without headings."""
     if not ordered:
         return set()
+    if not any(p.headings for p in ordered):
+        return set()  # a document without headings has no cover to tell from its body
     first = ordered[0].page_start
     cover: set[int] = set()
     for k, p in enumerate(ordered):

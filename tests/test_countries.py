@@ -574,3 +574,12 @@ def test_a_synthesis_of_national_studies_speaks_of_the_countries_studied(tmp_pat
         COMPARISON + "\n## Síntesis\n\nLos estudios nacionales coinciden en la falta de datos.\n",
     )
     assert set(countries["datos."]) == {"Chile", "Peru", "Mexico"}
+
+
+def test_a_document_without_headings_keeps_its_country_on_its_first_pages(tmp_path: Path) -> None:
+    countries = passages_by_last_word(
+        tmp_path / "informe.md",
+        "Chile creó el programa Alta Ley con la CORFO. Chile exporta cobre desde Antofagasta."
+        "\n\nEl programa tuvo evaluaciones rigurosas y sus datos se publicaron en 2019 a tiempo.\n",
+    )
+    assert countries["tiempo."] == ("Chile",)
