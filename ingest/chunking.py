@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from kb.models import ABOVE, Document, Passage
+
+if TYPE_CHECKING:
+    from kb.config import Settings
+    from kb.encoders.base import Embedder
 
 # Strongest break first. A sentence end (also at a line end: PDF text breaks every line) comes
 # before a bare line break, so a paragraph longer than a passage is cut between sentences, not
@@ -283,3 +288,15 @@ def chunk_document(
                 )
             )
     return passages
+
+
+def cut_as_ingest(document: Document, embedder: Embedder, settings: Settings) -> list[Passage]:
+    """The passages an ingest cuts `document` into with this embedder and these settings (an
+    evaluation that cut them otherwise would measure other passages)."""
+    return chunk_document(
+        document,
+        embedder.count_tokens,
+        embedder.max_tokens,
+        settings.chunk_tokens,
+        settings.chunk_overlap_tokens,
+    )

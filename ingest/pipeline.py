@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.annotate import annotate, country_distribution, with_document_countries
-from ingest.chunking import chunk_document, embedding_text
+from ingest.chunking import cut_as_ingest, embedding_text
 from ingest.errors import IngestError
 from ingest.loaders import iter_files, load_document
 from kb.files import sha256_file
@@ -214,14 +214,7 @@ def _ingest_one(
     document = _with_doc_id(document, doc_id, key)
     # People's metadata overrides, before annotating: the passages inherit them.
     document = replace(document, meta=writer.with_overrides(document.meta))
-    chunks = chunk_document(
-        document,
-        kb.embedder.count_tokens,
-        kb.embedder.max_tokens,
-        kb.settings.chunk_tokens,
-        kb.settings.chunk_overlap_tokens,
-    )
-    passages = annotate(document, chunks)
+    passages = annotate(document, cut_as_ingest(document, kb.embedder, kb.settings))
     document = with_document_countries(document, passages)
     if not passages:
         raise IngestError(path, "no text to index after extraction")

@@ -429,11 +429,15 @@ COVER_PAGES = 2
 """A cover and the title page behind it."""
 
 
+def _title(ordered: Sequence[Passage]) -> str:
+    return next((p.title for p in ordered if p.title), "")
+
+
 def _titled_on(ordered: Sequence[Passage]) -> tuple[str, ...]:
     """The one country a document's title names ("Peru: upgrading agro-export clusters"); ()
     when it names none, several or a world region beside it ("What Latin America can take
     from the United States")."""
-    title = next((p.title for p in ordered if p.title), "")
+    title = _title(ordered)
     found = countries_in(title)
     alone = len(found) == 1 and not names_beyond(title, load_countries().mentions)
     return found if alone else ()
@@ -559,7 +563,7 @@ _REGIONAL = frozenset(
 )
 # The studied countries without their number: "todos los casos", "across the cases", "los
 # países estudiados", "nenhum dos casos".
-_STUDIED_PHRASES = tuple(
+_STUDIED_PHRASES = frozenset(
     tuple(phrase.split())
     for phrase in [
         "todos los casos",
@@ -612,7 +616,7 @@ def study_countries(
     """The sets of countries a comparative report may call "the five countries": those with a
     section of their own ("4. Chile", "Japan: the ministry…"), those its title names, its main
     countries; each only when it holds two or more."""
-    title = next((p.title for p in ordered if p.title), "")
+    title = _title(ordered)
     headings = dict.fromkeys(h for p in ordered for h in p.headings)
     own_sections = tuple(dict.fromkeys(c for h in headings for c in _opening_country(h)))
     sets = (own_sections, countries_in(title), document)
@@ -646,13 +650,9 @@ def _the_studied(p: Passage, study: Sequence[tuple[str, ...]]) -> tuple[str, ...
         return ()
     headings = {" ".join(h.split()) for h in p.headings}
     lines = [line for line in p.text.splitlines() if " ".join(line.split()) not in headings]
-    words = re.findall(r"\w+", fold(" ".join(lines)))
-    if any(
-        tuple(words[i : i + len(phrase)]) == phrase
-        for phrase in _STUDIED_PHRASES
-        for i in range(len(words))
-    ):
+    if _says(" ".join(lines), _STUDIED_PHRASES):
         return study[0]
+    words = re.findall(r"\w+", fold(" ".join(lines)))
     for i, word in enumerate(words):
         count = _NUMBERS.get(word)
         if not count:

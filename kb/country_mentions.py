@@ -213,21 +213,17 @@ def _names_next(plain: str, spans: list[tuple[int, int]], j: int) -> bool:
 def _mentions_in(text: str, mentions: Mentions) -> list[tuple[int, Term]]:
     """(word position, term) of every country or region phrase in `text`, longest match
     first."""
-    return [(i, term) for i, _, term, why in _scan(text, mentions) if not why]
+    return [(i, term) for i, _, term, dropped in _scan(text, mentions) if not dropped]
 
 
-_FIRM = "firm"
-_OTHER_REASON = "other"  # a language, an address, a currency
-
-
-def _scan(text: str, mentions: Mentions) -> list[tuple[int, int, Term, str]]:
-    """(word position, size, term, why it is left out: "" when it counts) of every country
-    or region phrase in `text`, longest match first."""
+def _scan(text: str, mentions: Mentions) -> list[tuple[int, int, Term, bool]]:
+    """(word position, size, term, whether it is left out) of every country or region phrase
+    in `text`, longest match first."""
     plain = _plain(text)
     spans = [m.span() for m in _WORD.finditer(plain)]
     words = [plain[a:b] for a, b in spans]
     low = [w.lower() for w in words]
-    seen: list[tuple[int, int, Term, str]] = []
+    seen: list[tuple[int, int, Term, bool]] = []
     i, n = 0, len(low)
     while i < n:
         size, term = _longest_at(i, words, low, mentions)
@@ -248,28 +244,33 @@ def _scan(text: str, mentions: Mentions) -> list[tuple[int, int, Term, str]]:
         firm = bool(mentions.firm_words & (beside if term.demonym else {after}))
         named = before in _ARTICLES and _names_next(plain, spans, i + size)
         term_words = " ".join(low[i : i + size])
-        language = not mentions.languages or term_words in mentions.languages
-        in_language = before in mentions.language_cues and language
-        end = spans[i + size - 1][1]
-        line = plain[plain.rfind("\n", 0, spans[i][0]) + 1 : spans[i][0]]
-        seat = _LINE_END.match(plain, end) and _BODY_BEFORE.search(line)
-        address = term.place and (_ADDRESS.match(plain, end) or _DATELINE.match(plain, end) or seat)
+        speakable = not mentions.languages or term_words in mentions.languages
+        a_language = term.demonym and speakable and before in mentions.language_cues
+        address = term.place and _is_address(plain, spans[i][0], spans[i + size - 1][1])
         # A currency: "US$ 13.956 millones", "U$S 300".
         currency = "$" in plain[spans[i][0] : spans[i + size - 1][1] + 1]
         nationality = (term.demonym and named) or (firm and not term.place)
-        other = (term.demonym and in_language) or address or currency
         if term.countries or term.beyond:
-            seen.append((i, size, term, _OTHER_REASON if other else _FIRM if nationality else ""))
+            seen.append((i, size, term, bool(nationality or a_language or address or currency)))
         i += size
     return _firms_listed(seen, plain, spans)
+
+
+def _is_address(plain: str, start: int, end: int) -> bool:
+    """Whether the place at `plain[start:end]` is a publisher's address: before ": Publisher",
+    in a dateline ("Santiago, 2019") or ending an affiliation line ("…Centre, Edinburgh")."""
+    if _ADDRESS.match(plain, end) or _DATELINE.match(plain, end):
+        return True
+    line = plain[plain.rfind("\n", 0, start) + 1 : start]
+    return bool(_LINE_END.match(plain, end) and _BODY_BEFORE.search(line))
 
 
 _OR_AND = frozenset({"and", "or", "y", "e", "o", "ou"})
 
 
 def _firms_listed(
-    seen: list[tuple[int, int, Term, str]], plain: str, spans: list[tuple[int, int]]
-) -> list[tuple[int, int, Term, str]]:
+    seen: list[tuple[int, int, Term, bool]], plain: str, spans: list[tuple[int, int]]
+) -> list[tuple[int, int, Term, bool]]:
     """Demonyms listed together share a firm's nationality ("Spanish, French and Turkish
     component firms", "consorcios españoles, coreanos o chinos") or a language ("en inglés y
     francés")."""
@@ -279,17 +280,16 @@ def _firms_listed(
         if k < len(out) and _listed(out[k - 1], out[k], plain, spans):
             continue
         run = out[start:k]
-        why = next((w for *_, w in run if w), "")
-        if len(run) > 1 and all(t.demonym for _, _, t, _ in run) and why:
+        if len(run) > 1 and all(t.demonym for _, _, t, _ in run) and any(d for *_, d in run):
             for m in range(start, k):
-                out[m] = (*out[m][:3], why)
+                out[m] = (*out[m][:3], True)
         start = k
     return out
 
 
 def _listed(
-    a: tuple[int, int, Term, str],
-    b: tuple[int, int, Term, str],
+    a: tuple[int, int, Term, bool],
+    b: tuple[int, int, Term, bool],
     plain: str,
     spans: list[tuple[int, int]],
 ) -> bool:

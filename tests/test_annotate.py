@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from ingest.annotate import annotate, document_countries, with_document_countries
-from ingest.chunking import chunk_document
+from ingest.chunking import chunk_document, cut_as_ingest
 from ingest.errors import IngestError
 from ingest.loaders import load_document
 from kb.config import Settings
@@ -229,13 +229,7 @@ def _real_passages(path: Path) -> tuple[Passage, ...]:
         document = load_document(path, settings)
     except IngestError:
         return ()  # a refused file: its spans are not judged
-    chunks = chunk_document(
-        document,
-        embedder.count_tokens,
-        embedder.max_tokens,
-        settings.chunk_tokens,
-        settings.chunk_overlap_tokens,
-    )
+    chunks = cut_as_ingest(document, embedder, settings)
     return tuple(annotate(document, chunks))
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ingest.annotate import annotate
-from ingest.chunking import chunk_document
+from ingest.chunking import cut_as_ingest
 from ingest.loaders import load_document
 from kb.config import Settings
 from kb.encoders import get_embedder
@@ -49,13 +49,7 @@ def _passages(name: str, as_pdf: bool = False) -> tuple[Passage, ...]:
         printed.write_bytes(report_pdf(path.read_text(encoding="utf-8")))
         path = printed
     document = load_document(path, settings)
-    chunks = chunk_document(
-        document,
-        embedder.count_tokens,
-        embedder.max_tokens,
-        settings.chunk_tokens,
-        settings.chunk_overlap_tokens,
-    )
+    chunks = cut_as_ingest(document, embedder, settings)
     return tuple(annotate(document, chunks))
 
 

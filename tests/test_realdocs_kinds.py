@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from ingest.boilerplate import passage_kind
-from ingest.chunking import chunk_document
+from ingest.chunking import cut_as_ingest
 from ingest.errors import IngestError
 from ingest.loaders import load_document
 from kb.config import Settings
@@ -46,13 +46,7 @@ def _passages(path: Path) -> tuple[Passage, ...]:
         document = load_document(path, settings)
     except IngestError:
         return ()  # a refused file (a scan without OCR): its spans are not judged
-    chunks = chunk_document(
-        document,
-        embedder.count_tokens,
-        embedder.max_tokens,
-        settings.chunk_tokens,
-        settings.chunk_overlap_tokens,
-    )
+    chunks = cut_as_ingest(document, embedder, settings)
     return tuple(chunks)
 
 

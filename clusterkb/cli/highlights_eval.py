@@ -32,7 +32,7 @@ def _passage_reader(
     folder: Path, realdocs: RealdocsSet | None
 ) -> Callable[[HighlightLabel], PassageTexts]:
     """The passages of a label's source, as the ingest chunker cuts them (no embedding)."""
-    from ingest.chunking import chunk_document
+    from ingest.chunking import cut_as_ingest
     from ingest.loaders import load_document
     from kb.encoders import get_embedder
 
@@ -44,14 +44,7 @@ def _passage_reader(
     @lru_cache(maxsize=32)
     def passages(path: Path) -> tuple[tuple[str, str], ...]:
         document = load_document(path, settings)
-        cut = chunk_document(
-            document,
-            embedder.count_tokens,
-            embedder.max_tokens,
-            settings.chunk_tokens,
-            settings.chunk_overlap_tokens,
-        )
-        return tuple((p.text, p.lang) for p in cut)
+        return tuple((p.text, p.lang) for p in cut_as_ingest(document, embedder, settings))
 
     def of(label: HighlightLabel) -> PassageTexts:
         path = real_files[label.source] if label.is_real else folder / label.source
