@@ -70,6 +70,13 @@ def words(text: str) -> int:
         ("Oil sands in Alberta", "Canada"),
         ("Las empresas portuguesas de Braga", "Portugal"),
         ("Los puertos de Riga", "Latvia"),
+        # Every first-level division of the region's countries that is not also a common word
+        ("El café de Sonsonate y de Chalatenango", "El Salvador"),
+        ("Bananeras de Chiriquí y Bocas del Toro", "Panama"),
+        ("La maquila de Alta Verapaz", "Guatemala"),
+        ("Uvas del valle de Ica para exportar", "Peru"),
+        ("El algodón de Guairá y Caazapá", "Paraguay"),
+        ("Ganadería en Olancho", "Honduras"),
     ],
 )
 def test_names_demonyms_places_and_agencies_map_to_their_country(text: str, expected: str) -> None:
@@ -130,6 +137,10 @@ def test_longer_place_wins_and_ambiguous_places_need_their_country() -> None:
     assert countries_in("Las pymes de Córdoba exportan.") == ()
     assert countries_in("Córdoba y Mendoza, en la Argentina") == ("Argentina",)
     assert countries_in("Zona Franca de Manaus") == ("Brazil",)
+    # Bogotá's Ciudad Bolívar and Venezuela's; "la paz social" is no Bolivian department.
+    assert countries_in("Rutas en Usme y Ciudad Bolívar con Findeter") == ("Colombia",)
+    assert countries_in("Ciudad Bolívar") == ()
+    assert countries_in("La meta es la paz social.") == ()
 
 
 def test_english_short_forms_count_but_currencies_and_regions_do_not() -> None:
