@@ -1,7 +1,7 @@
 """What each passage says of itself: the countries it is about, what kind of text it is, and
 the printed page numbers it is cited by.
 
-Countries (`kb.countries.passage_countries`, the one rule, also applied when a person
+Countries (`kb.passage_countries.passage_countries`, the one rule, also applied when a person
 changes a document's countries):
 - a passage that names countries (or their places, agencies, programmes) is about them;
 - one that names none is about the countries its section's title names, else inherits the
@@ -13,7 +13,7 @@ changes a document's countries):
 - countries read from the text are a guess, so a body passage that names a world region
   instead ("América Latina"), or reads as a definition or a theory (its words or its
   section's title), stays about no country unless it says "the country", "the government",
-  "the province"… (`kb.countries.inherits`), and so does one that goes on from such a
+  "the province"… (`kb.passage_countries.inherits`), and so does one that goes on from such a
   statement in the same section without stating a dated fact; a table of contents, an
   acronym or reference list stay about no country either.
 Countries given in front matter or by a person are taken at their word: every passage that
@@ -28,8 +28,9 @@ from dataclasses import replace
 
 from ingest.boilerplate import passage_kind
 from ingest.language import passage_lang
-from kb.countries import body_countries, main_countries, passage_countries
+from kb.countries import main_countries
 from kb.models import Document, DocumentMeta, Passage
+from kb.passage_countries import body_countries, passage_countries
 
 DERIVED = "text"
 """Provenance of document countries read from the text (not given by a person or the file)."""

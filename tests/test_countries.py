@@ -20,7 +20,6 @@ from kb.countries import (
     COUNTRIES_PATH,
     CountryListError,
     countries_in,
-    inherits,
     load_countries,
     main_countries,
     normalise_country,
@@ -30,6 +29,7 @@ from kb.country_mentions import names_beyond
 from kb.evaluation.realdocs import best_passage
 from kb.evaluation.realdocs_set import load_realdocs_set, resolve_span
 from kb.models import Passage
+from kb.passage_countries import inherits
 from kb.storage.manifest import DocRecord
 from tests.docs_factory import report_pdf
 

@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kb.config import Settings
-from kb.countries import body_countries, load_countries, normalise_country, passage_countries
+from kb.countries import load_countries, normalise_country
 from kb.files import append_json_line, read_json_lines
 from kb.models import DocumentMeta, Passage
+from kb.passage_countries import body_countries, passage_countries
 from kb.storage.manifest import DocRecord
 from kb.workspace.roles import local_user
 
@@ -197,7 +198,7 @@ def restamp(
     unchanged); `origins` says where each came from ("" when unknown)."""
     out = []
     if "country" in values:
-        # The rule an ingest applies (kb.countries.passage_countries), with the new countries.
+        # The rule an ingest applies (kb.passage_countries), with the new countries.
         declared = () if origins.get("country") == "text" else tuple(_list(values["country"]))
         ids = [p.id for p in passages]
         found = dict(zip(ids, passage_countries(passages, declared), strict=True))

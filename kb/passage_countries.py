@@ -1,0 +1,461 @@
+"""The countries each passage of a document is about: the rule an ingest applies and a person's
+change of a document's countries applies again (told in `ingest.annotate`).
+
+A passage naming countries is about them (`kb.countries.countries_in`); one naming none is
+about its section's or its document's, unless it reads as a general statement; a comparative
+report's "los cinco países" are the countries it studies. The words that settle it ("the
+country", "the government", the words of a theory) are in `country_anchors.yaml`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from kb.countries import (
+    CountryList,
+    CountryListError,
+    countries_in,
+    load_countries,
+    strings_of,
+    with_share,
+)
+from kb.country_mentions import country_counts, names_beyond, opening_countries, phrase_key
+from kb.files import read_yaml
+from kb.models import Passage
+from kb.textnorm import fold, name_key
+
+ANCHORS_PATH = Path(__file__).with_name("country_anchors.yaml")
+
+
+@lru_cache(maxsize=1)
+def _cues(path: Path = ANCHORS_PATH) -> dict[str, frozenset[tuple[str, ...]]]:
+    """The anchors and the words of a general statement, as folded word tuples."""
+    data = read_yaml(path, CountryListError) or {}
+    if not isinstance(data, dict):
+        raise CountryListError(f"{path.name}: expected anchors and general")
+    return {
+        key: frozenset(phrase_key(a) for a in strings_of(data.get(key), key) if phrase_key(a))
+        for key in ("anchors", "general", "not_in_spanish", "case_headings", "system")
+    }
+
+
+def _anchors(lang: str = "") -> frozenset[tuple[str, ...]]:
+    """The anchors a text in `lang` can say: a Spanish "o país" is "or country", not the
+    Portuguese "the country"."""
+    cues = _cues()
+    return cues["anchors"] - cues["not_in_spanish"] if lang == "es" else cues["anchors"]
+
+
+def _says(text: str, phrases: frozenset[tuple[str, ...]]) -> bool:
+    words = phrase_key(text)
+    longest = max(map(len, phrases), default=0)
+    return any(
+        words[i : i + n] in phrases for i in range(len(words)) for n in range(1, longest + 1)
+    )
+
+
+# "Un clúster es una…", "Uma rede é um…": a definition by its form ("A" is left out: it is
+# also the Portuguese "the" and the Spanish "to").
+_DEFINITION = re.compile(
+    r"(?:^|[.:;!?]\s+)(?:Un|Una|Um|Uma|An)\s+[^\W\d_]+(?:\s+[^\W\d_]+)?\s+"
+    r"(?:es|é|is|son|são|are)\s+(?:un|una|um|uma|a|an|el|la|o|the)\b"
+)
+
+
+def inherits(
+    text: str, section: str = "", known: CountryList | None = None, lang: str = ""
+) -> bool:
+    """Whether a body passage that names no country is about its section's or document's
+    countries, as a reader takes it: yes, unless it names a world region instead ("América
+    Latina", "los países en desarrollo") or reads as a definition or a theory (by its words
+    or its section's title); words such as "the country", "the government" or "the province"
+    settle it either way (the word lists are in `country_anchors.yaml`)."""
+    cues = _cues()
+    if _says(text, _anchors(lang)):
+        return True
+    if names_beyond(text, (known or load_countries()).mentions):
+        return False
+    general = _says(text, cues["general"]) or _says(section, cues["general"])
+    return not (general or _DEFINITION.search(text))
+
+
+def speaks_of_own(text: str, lang: str = "") -> bool:
+    """Whether `text` says "the country", "the government"… (`country_anchors.yaml`) without
+    naming whose right after ("el gobierno francés", "the government of Chile" name it)."""
+    words, anchors = phrase_key(text), _anchors(lang)
+    longest = max(map(len, anchors), default=0)
+    for i in range(len(words)):
+        for n in range(longest, 0, -1):
+            if words[i : i + n] in anchors:
+                if not countries_in(" ".join(words[i + n : i + n + 3])):
+                    return True
+                break
+    return False
+
+
+def passage_countries(
+    passages: Sequence[Passage], declared: Sequence[str] = ()
+) -> list[tuple[str, ...]]:
+    """The countries each of a document's passages is about (in the order given).
+
+    A passage naming countries is about them. One naming none is about those its section's
+    title names ("Chile", "Nota de país: Perú") or, failing that, the nearest title of the
+    sections it sits in that names any (`heading_countries`), else inherits the
+    document's countries (`declared` by a person or the front matter, else the main countries
+    of its body text), narrowed to those the nearest preceding body passage of its section
+    names; where none does, countries read from the text narrow to the main one (a section's
+    opening passage is about the report's subject, not about every country it visits).
+    Countries read from the text are inherited only by body passages that `inherits` allows,
+    and not by one that goes on from a general statement of its section (the body passage
+    before it, in the same section, read as about no country) without saying "the country"
+    or "the government" or stating a dated fact: a theory or a literature review runs over
+    several passages.
+    A reference list is about no country: the countries in its titles are the works' subjects,
+    sources like an author-year citation. A body passage naming only countries the document is
+    not about, that also speaks of "the country" or "the government" without naming whose, is
+    about the inherited ones too.
+    A passage of a firm's case (`_only_about_the_firm`) that does not speak of the country's
+    own system is about the firm, not a country.
+    A report that seldom names its countries (`_names_its_countries_rarely`: a conceptual or
+    comparative report) is about its subject: there a passage is about the countries it or
+    its section's title names, and "the government" is any government.
+    A comparison of equals (no country takes `MAIN_SHARE` of the mentions) has no main country
+    to fall back on: a passage naming none is about its heading's country or about none, and
+    one that speaks of "los cinco países" is about the five studied (`study_countries`). In a
+    section on one country, a passage naming only others ("a diferencia de Chile") is about
+    the section's country too.
+    """
+    order = sorted(range(len(passages)), key=lambda i: passages[i].index)
+    ordered = [passages[i] for i in order]
+    titled = [heading_countries(p) for p in ordered]
+    own = [countries_in(p.text) for p in ordered]
+    counts = {} if declared else _body_counts(ordered)
+    document = tuple(declared) or with_share(counts)
+    dominant = bool(declared) or _has_a_main_country(counts)
+    # "Peru: upgrading agro-export clusters": a report titled on one country is about it,
+    # however often it names the peers it is measured against.
+    titled_on = () if declared else _titled_on(ordered)
+    if titled_on:
+        document = tuple(dict.fromkeys((*titled_on, *document)))
+        dominant = True
+    fallback = document if declared else document[:1] if dominant else ()
+    study = study_countries(ordered, document)
+    general_report = not declared and _names_its_countries_rarely(ordered, own, document)
+    out: list[tuple[str, ...]] = [()] * len(passages)
+    general: set[int] = set()  # body passages read as general statements
+    cover = _on_the_cover(ordered)
+    for k, p in enumerate(ordered):
+        if p.kind == "references":
+            continue
+        if k in cover and not own[k] and not declared and countries_in(p.title):
+            out[order[k]] = countries_in(p.title)  # the series, authors and date under it
+            continue
+        if general_report:
+            out[order[k]] = own[k] or titled[k]
+            continue
+        foreign = bool(own[k]) and not set(own[k]) & set(document)
+        # In the section on Uruguay, "a diferencia de lo ocurrido en Chile" is about both.
+        compares = p.is_body and len(titled[k]) == 1 and titled[k][0] not in own[k]
+        if not document or (
+            own[k] and not (compares or (foreign and p.is_body and speaks_of_own(p.text, p.lang)))
+        ):
+            out[order[k]] = tuple(dict.fromkeys((*own[k], *_the_studied(p, study))))
+        elif own[k]:
+            # "the government chose Australia as its model": its own country and the other.
+            inherited = titled[k] or _in_section(ordered, own, k, document, fallback, dominant)
+            out[order[k]] = tuple(dict.fromkeys((*own[k], *inherited)))
+        elif studied := _the_studied(p, study):
+            out[order[k]] = studied  # "los cinco países", "both countries"
+        elif not declared and p.is_body and _only_about_the_firm(p):
+            pass  # a firm's own affairs: no country, nor a general statement to go on from
+        elif declared or (
+            p.is_body
+            and inherits(p.text, p.section, lang=p.lang)
+            and not _goes_on_general(ordered, k, general)
+        ):
+            out[order[k]] = titled[k] or _in_section(ordered, own, k, document, fallback, dominant)
+        elif p.is_body:
+            general.add(k)
+        # else: a general statement, a list or boilerplate, about no country in particular
+    return out
+
+
+COVER_PAGES = 2
+"""A cover and the title page behind it."""
+
+
+def _title(ordered: Sequence[Passage]) -> str:
+    return next((p.title for p in ordered if p.title), "")
+
+
+def _titled_on(ordered: Sequence[Passage]) -> tuple[str, ...]:
+    """The one country a document's title names ("Peru: upgrading agro-export clusters"); ()
+    when it names none, several or a world region beside it ("What Latin America can take
+    from the United States")."""
+    title = _title(ordered)
+    found = countries_in(title)
+    alone = len(found) == 1 and not names_beyond(title, load_countries().mentions)
+    return found if alone else ()
+
+
+def _on_the_cover(ordered: Sequence[Passage]) -> set[int]:
+    """The passages of a document's first `COVER_PAGES` pages before its first heading (a
+    PDF's cover and title page: the title, series, authors, publisher and date); none in a
+    document without headings."""
+    if not ordered:
+        return set()
+    if not any(p.headings for p in ordered):
+        return set()  # a document without headings has no cover to tell from its body
+    first = ordered[0].page_start
+    cover: set[int] = set()
+    for k, p in enumerate(ordered):
+        if p.headings or p.page_start >= first + COVER_PAGES:
+            break
+        cover.add(k)
+    return cover
+
+
+def heading_countries(p: Passage) -> tuple[str, ...]:
+    """The countries the nearest heading over `p` that names any names ("Perú" above
+    "Respuestas de política"), leaving out the document's own title: a comparative report's
+    title names all its countries, and a section under it is not about all of them."""
+    title = name_key(p.title)
+    for heading in p.headings:
+        key = name_key(heading)
+        if title and (key == title or (len(key) >= 20 and title.startswith(key))):
+            continue
+        found = countries_in(heading)
+        if found:
+            return found
+    return ()
+
+
+def _only_about_the_firm(p: Passage) -> bool:
+    """Whether `p`, in a firm's case (a section titled "El caso de …" naming no country), says
+    nothing of the country's own system: no anchor, no `system` word ("local", "Estado",
+    "mercado interno")."""
+    cues = _cues()
+    heading = phrase_key(p.section)
+    opens_case = any(heading[: len(c)] == c for c in cues["case_headings"])
+    if not opens_case or countries_in(p.section):
+        return False
+    return not (_says(p.text, _anchors(p.lang)) or _says(p.text, cues["system"]))
+
+
+# A year stated as a fact ("en 2019", "entre 2015 y 2020"), not a citation's ("Rodrik (2020)",
+# "(Collier, 2014; …)", "IGF, 2018b").
+_DATED = re.compile(r"(?<![,(\d])(?<![,(]\s)\b(?:19|20)\d\d\b(?![a-z]?\s*[;)])")
+
+
+def _goes_on_general(ordered: Sequence[Passage], k: int, general: set[int]) -> bool:
+    """Whether passage `k` follows, in its (named) section, a body passage read as a general
+    statement, and does not itself speak of "the country" or "the government" nor state a
+    dated fact (a case, not a theory)."""
+    p = ordered[k]
+    if not p.section or _says(p.text, _anchors(p.lang)) or _DATED.search(p.text):
+        return False
+    before = next((j for j in range(k - 1, -1, -1) if ordered[j].is_body), None)
+    return before in general and ordered[before].section == p.section
+
+
+GENERAL_REPORT_SHARE = 1 / 3
+"""A report whose body passages name its countries less often than this is about a subject,
+not a country (a conceptual or comparative report). Chosen on the dev split: the one such dev
+report names its countries in 27% of its body passages, the five reports on a country in
+46-67%."""
+GENERAL_REPORT_MIN = 20
+"""Fewer body passages than this say too little to tell a general report."""
+
+
+def _names_its_countries_rarely(
+    ordered: Sequence[Passage], own: Sequence[tuple[str, ...]], document: tuple[str, ...]
+) -> bool:
+    """Whether fewer than `GENERAL_REPORT_SHARE` of the body passages name a document country."""
+    body = [k for k, p in enumerate(ordered) if p.is_body]
+    naming = sum(1 for k in body if set(own[k]) & set(document))
+    return len(body) >= GENERAL_REPORT_MIN and naming < GENERAL_REPORT_SHARE * len(body)
+
+
+MAIN_SHARE = 0.5
+"""A document has a main country when that one takes at least this share of its body's country
+mentions. Chosen on the dev split: reports on one country give it 0.65-0.90 (a report on
+Argentina with sections on Australia and Chile: 0.65), comparisons of three to six countries
+give their most named one 0.17-0.55."""
+
+
+def _has_a_main_country(counts: dict[str, int]) -> bool:
+    """Whether one country takes `MAIN_SHARE` of the body's country mentions `counts`: a
+    passage naming none is then about it; in a comparison of equals, about none in particular."""
+    total = sum(counts.values())
+    return bool(total) and max(counts.values()) >= MAIN_SHARE * total
+
+
+_NUMBERS = {
+    **dict.fromkeys(("2", "dos", "two", "dois", "duas", "ambos", "ambas", "both"), 2),
+    **dict.fromkeys(("3", "tres", "three"), 3),
+    **dict.fromkeys(("4", "cuatro", "four", "quatro"), 4),
+    **dict.fromkeys(("5", "cinco", "five"), 5),
+    **dict.fromkeys(("6", "seis", "six"), 6),
+    **dict.fromkeys(("7", "siete", "seven", "sete"), 7),
+    **dict.fromkeys(("8", "ocho", "eight", "oito"), 8),
+    **dict.fromkeys(("9", "nueve", "nine", "nove"), 9),
+    **dict.fromkeys(("10", "diez", "ten", "dez"), 10),
+}
+# What a report calls its countries by their number: "los cinco países", "cinco de esas
+# experiencias", "the five countries" (only such words between: "tres fuentes de economías
+# externas" are no countries).
+_STUDIED_NOUNS = frozenset(
+    ["paises", "countries", "economias", "economies", "casos", "cases"]
+    + ["experiencias", "experiences", "agencias", "agencies", "gobiernos", "governments"]
+    + ["governos", "ciudades", "cities", "cidades"]
+)
+# Words that may stand between the number and the noun: "the five Latin American cases".
+_REGIONAL = frozenset(
+    ["latin", "american", "latinoamericanos", "latinoamericanas", "latino", "americanos"]
+    + ["andean", "andinos", "andinas", "european", "europeos", "europeias", "europeus"]
+    + ["asian", "east", "asiaticos", "asiaticas", "iberian", "ibericos", "ibericas"]
+    + ["national", "nacionales", "nacionais", "selected", "seleccionados", "selecionados"]
+)
+# The studied countries without their number: "todos los casos", "across the cases", "los
+# países estudiados", "nenhum dos casos".
+_STUDIED_PHRASES = frozenset(
+    tuple(phrase.split())
+    for phrase in [
+        "todos los casos",
+        "todos los paises",
+        "todos os casos",
+        "todos os paises",
+        "all the cases",
+        "all cases",
+        "all the countries",
+        "across the cases",
+        "across cases",
+        "across the countries",
+        "entre los casos",
+        "entre os casos",
+        "ninguno de los casos",
+        "nenhum dos casos",
+        "none of the cases",
+        "los casos estudiados",
+        "los casos analizados",
+        "los paises estudiados",
+        "los paises analizados",
+        "os casos estudados",
+        "os casos analisados",
+        "os paises estudados",
+        "os paises analisados",
+        "the cases studied",
+        "the countries studied",
+        "the case countries",
+        "estudios nacionales",
+        "estudos nacionais",
+        "national studies",
+        "country studies",
+        "estudios de pais",
+        "estudios por pais",
+        "equipos nacionales",
+        "national teams",
+    ]
+)
+# "the other four countries", "los otros cuatro casos": the number and the one named.
+_OTHER = frozenset(["other", "otros", "otras", "outros", "outras", "demas", "demais"])
+_BETWEEN = frozenset(
+    ["de", "of", "del", "esas", "esos", "estas", "estos", "these", "those", "the", "los"]
+    + ["las", "os", "as", "dos", "das", "sus", "their", "our"]
+)
+
+
+def study_countries(
+    ordered: Sequence[Passage], document: tuple[str, ...]
+) -> tuple[tuple[str, ...], ...]:
+    """The sets of countries a comparative report may call "the five countries": those with a
+    section of their own ("4. Chile", "Japan: the ministry…"), those its title names, its main
+    countries; each only when it holds two or more."""
+    title = _title(ordered)
+    headings = dict.fromkeys(h for p in ordered for h in p.headings)
+    own_sections = tuple(dict.fromkeys(c for h in headings for c in _opening_country(h)))
+    sets = (own_sections, countries_in(title), document)
+    return tuple(found for found in sets if len(found) > 1)
+
+
+_LEAD = re.compile(r"^[\W\d_]*(?:(?:the|el|la|los|las|o|a|os|as)\s+)?", re.IGNORECASE)
+
+
+# A box, a table or a figure is not a country's section: "Recuadro 1. Hsinchu".
+_INSERT = re.compile(
+    r"^\W*(?:recuadro|box|caixa|quadro|tabla|table|tabela|figura|figure|grafico|chart)\b",
+    re.IGNORECASE,
+)
+
+
+def _opening_country(heading: str) -> tuple[str, ...]:
+    """The country a heading opens with ("4. Chile", "The United States: the reluctant…"),
+    when it names no other ("España, Portugal y México" is no one country's section)."""
+    if _INSERT.match(fold(heading)) or len(countries_in(heading)) != 1:
+        return ()
+    found = opening_countries(_LEAD.sub("", heading), load_countries().mentions)
+    return found if len(found) == 1 else ()
+
+
+def _the_studied(p: Passage, study: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
+    """The studied countries body passage `p` speaks of by their number ("los cinco países",
+    "ambos casos"; not in a heading: "3. Five experiences"): the first of `study` with that
+    many; () when none has."""
+    if not p.is_body or not study:
+        return ()
+    headings = {" ".join(h.split()) for h in p.headings}
+    lines = [line for line in p.text.splitlines() if " ".join(line.split()) not in headings]
+    if _says(" ".join(lines), _STUDIED_PHRASES):
+        return study[0]
+    words = re.findall(r"\w+", fold(" ".join(lines)))
+    for i, word in enumerate(words):
+        count = _NUMBERS.get(word)
+        if not count:
+            continue
+        if i and words[i - 1] in _OTHER:
+            count += 1
+        j = i + 1
+        while j < len(words) and j <= i + 3 and (words[j] in _BETWEEN or words[j] in _REGIONAL):
+            j += 1
+        if j < len(words) and words[j] in _STUDIED_NOUNS:
+            found = next((s for s in study if len(s) == count), ())
+            if found:
+                return found
+    return ()
+
+
+def body_countries(passages: Sequence[Passage]) -> tuple[str, ...]:
+    """The countries a document's body passages are about as a whole, main first."""
+    return with_share(_body_counts(passages))
+
+
+def _body_counts(passages: Sequence[Passage]) -> dict[str, int]:
+    """Country mentions in a document's body passages, most mentioned first."""
+    body = "\n".join(p.text for p in passages if p.is_body)
+    return country_counts(body, load_countries().mentions)
+
+
+def _in_section(
+    ordered: Sequence[Passage],
+    own: Sequence[tuple[str, ...]],
+    k: int,
+    document: tuple[str, ...],
+    fallback: tuple[str, ...],
+    dominant: bool = True,
+) -> tuple[str, ...]:
+    """The document's countries that the nearest preceding body passage of passage `k`'s
+    section names (a multi-country report's section on one of them), only the main one where
+    that passage names it beside others (the report's own country, compared with them); else
+    `fallback`. In a comparison with no main country (`dominant` false) a passage goes on
+    from its heading only: the one before it may be a case the argument has left behind."""
+    if len(document) > 1 and dominant:
+        for j in range(k - 1, -1, -1):
+            if ordered[j].section != ordered[k].section:
+                break
+            named = tuple(c for c in own[j] if c in document)
+            if named and ordered[j].is_body:
+                return document[:1] if document[0] in named else named
+    return fallback
