@@ -59,10 +59,13 @@ def read_pdf(
         cleaned.texts, labels=cleaned.labels, continues=cleaned.continues, ocr=ocr
     )
     author = " ".join(clean_text(str(raw.get("author") or "")).split())
+    sections = pdf_sections(raw.get("outline") or [], raw.get("headings") or [], pages, text)
     return Extracted(
         text=text,
         pages=pages,
-        sections=pdf_sections(raw.get("outline") or [], raw.get("headings") or [], pages, text),
+        sections=with_subheadings(
+            sections, bold_subheadings(raw.get("subheadings") or [], pages, text, sections)
+        ),
         embedded_title=" ".join(clean_text(str(raw.get("title") or "")).split()),
         created_year=pdf_date_year(str(raw.get("created") or "")),
         embedded_names=(author,) if author else (),
@@ -237,6 +240,63 @@ def heading_sections(
         Section(heading=heading, start=start, level=levels.get(size, 0))
         for heading, start, size in found_headings
     )
+
+
+# A caption, a source line or a note set in bold is no subheading ("Gráfico 3. Exportaciones
+# de Chile", "Fuente: elaboración propia").
+_NOT_A_SUBHEADING = re.compile(
+    r"^\W*(?:fuentes?|sources?|fontes?|notas?|notes?|gr[aá]ficos?|figuras?|figures?|cuadros?"
+    r"|tablas?|tables?|tabelas?|quadros?|recuadros?|box(?:es)?|caixas?|mapas?|maps?|diagramas?"
+    r"|charts?|im[aá]gen(?:es)?|images?|fotos?|photos?)\b",
+    re.IGNORECASE,
+)
+
+
+def bold_subheadings(
+    subheadings: Sequence[Any], pages: Sequence[Page], text: str, sections: Sequence[Section]
+) -> tuple[Section, ...]:
+    """Sections at the bold subheadings (`subheadings[i]`: page i's candidates, in reading
+    order, each `[text, printed size]`) that fill a line of their page on their own, the
+    larger above the smaller; not where a section already starts, not a caption or a source
+    line."""
+    starts = {s.start for s in sections}
+    found: list[tuple[str, int, float]] = []
+    for page, names in zip(pages, subheadings, strict=False):
+        position = page.start
+        for entry in names if isinstance(names, list) else ():
+            name, size = (entry[0], entry[1]) if isinstance(entry, list) and entry else (entry, 0)
+            heading = " ".join(clean_text(str(name)).split())
+            line = _heading_line(text, heading, position, page.end)
+            if not line or _NOT_A_SUBHEADING.match(heading):
+                continue
+            line_end = text.find("\n", line.end(), page.end)
+            rest = text[line.end() : page.end if line_end < 0 else line_end]
+            position = line.end()
+            if line.start() in starts or re.search(r"\w", rest):
+                continue  # a section's own heading, or bold words opening a paragraph
+            found.append((heading, line.start(), float(size or 0)))
+    levels = _size_levels([size for _, _, size in found])
+    return tuple(
+        Section(heading=heading, start=start, level=levels.get(size, 0))
+        for heading, start, size in found
+    )
+
+
+def with_subheadings(
+    sections: Sequence[Section], subheadings: Sequence[Section]
+) -> tuple[Section, ...]:
+    """The sections and, nested under the deepest of them, the bold subheadings: a passage
+    is cut where one starts and cited with it."""
+    if not subheadings:
+        return tuple(sections)
+    deepest = max((s.level for s in sections), default=0)
+    nested = [
+        Section(
+            s.heading, s.start, deepest + s.level if s.level and (deepest or not sections) else 0
+        )
+        for s in subheadings
+    ]
+    return tuple(sorted([*sections, *nested], key=lambda s: s.start))
 
 
 def _size_levels(sizes: Sequence[float]) -> dict[float, int]:

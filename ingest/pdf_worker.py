@@ -30,9 +30,18 @@ SAME_SIZE = 0.5  # points: pieces this close in size belong to one heading
 MIN_HEADING_LETTERS = 3
 MAX_HEADING_CHARS = 160
 MAX_HEADINGS_PER_PAGE = 12
+# Subheadings set in bold at the body's size (or a little larger, below `HEADING_RATIO`): a
+# whole line of bold type, short, opening with a capital or a number and not ending as a
+# sentence or a list item does ("Políticas (2). Programa Nacional de Desarrollo de
+# Proveedores"). A body set in bold makes one run too long to be a subheading.
+MAX_SUBHEADING_CHARS = 100
+BOLD_NAMES = ("bold", "black", "heavy", "demi")
 # How far outside the visible box text may start and still count as visible (points):
 # descenders, bleed and slightly misplaced frames.
 BOX_TOLERANCE = 12.0
+
+Piece = tuple[str, float, bool]
+"""A visible text piece: its text, printed size and whether its font is bold."""
 
 _EXIT_OUT_OF_MEMORY = 3
 _IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -65,6 +74,7 @@ class _VisibleTextCollector:
         self.top = max(float(box.bottom), float(box.top)) + BOX_TOLERANCE
         self.pieces: list[tuple[str, bool]] = []
         self.sizes: list[float] = []
+        self.bold: list[bool] = []
         # (transform to page space, resources, entered): a form counts as entered once its
         # first operator runs; text flushed by the `Do` itself still belongs to the parent.
         self.forms: list[tuple[tuple[float, ...], Any, bool]] = []
@@ -104,6 +114,7 @@ class _VisibleTextCollector:
         # Printed size: the font size through the text matrix, the CTM and the form transforms.
         m = _mult(_mult([float(v) for v in tm], [float(v) for v in cm]), transform)
         self.sizes.append(float(size) * abs(m[0] * m[3] - m[1] * m[2]) ** 0.5)
+        self.bold.append(is_bold(font))
 
     def visible_text(self) -> str:
         kept: list[str] = []
@@ -117,6 +128,15 @@ class _VisibleTextCollector:
 
     def has_hidden_text(self) -> bool:
         return any(not inside and text.strip() for text, inside in self.pieces)
+
+
+def is_bold(font: Any) -> bool:
+    """Whether a font's name says it is bold ("ABCDEF+Arial-BoldMT", "Lato-Black")."""
+    try:
+        name = str(font.get("/BaseFont", "")).lower() if font is not None else ""
+    except Exception:
+        return False
+    return any(word in name for word in BOLD_NAMES)
 
 
 def _resolve(obj: Any) -> Any:
@@ -133,9 +153,9 @@ def _form_matrix(resources: Any, operands: Any) -> tuple[Sequence[float], Any]:
         return _IDENTITY, None
 
 
-def read_page(page: Any) -> tuple[str, list[tuple[str, float]]]:
+def read_page(page: Any) -> tuple[str, list[Piece]]:
     """Text of one page, keeping only text placed inside its visible box, and the visible
-    pieces with their printed font size (none when the page has no usable box).
+    pieces with their printed font size and weight (none when the page has no usable box).
 
     Files exported from design tools can carry other pages' text outside the page area;
     plain extraction would cite it on every page. When nothing lies outside, pypdf's own
@@ -150,28 +170,28 @@ def read_page(page: Any) -> tuple[str, list[tuple[str, float]]]:
         visitor_operand_after=collector.after,
         visitor_text=collector.text,
     )
-    pieces = zip(collector.pieces, collector.sizes, strict=True)
-    sized = [(text, size) for (text, inside), size in pieces if inside]
+    pieces = zip(collector.pieces, collector.sizes, collector.bold, strict=True)
+    sized = [(text, size, bold) for (text, inside), size, bold in pieces if inside]
     return (collector.visible_text() if collector.has_hidden_text() else str(full)), sized
 
 
-def body_size(pages: Sequence[Sequence[tuple[str, float]]]) -> float:
+def body_size(pages: Sequence[Sequence[Piece]]) -> float:
     """The printed size of most of a document's characters: its body text (0 when unknown)."""
     chars: dict[float, int] = {}
     for pieces in pages:
-        for text, size in pieces:
+        for text, size, _ in pieces:
             chars[round(size, 1)] = chars.get(round(size, 1), 0) + len(text.strip())
     return max(chars, key=lambda size: chars[size]) if chars else 0.0
 
 
-def heading_lines(pieces: Sequence[tuple[str, float]], body: float) -> list[list[Any]]:
+def heading_lines(pieces: Sequence[Piece], body: float) -> list[list[Any]]:
     """A page's headings as `[text, printed size]`: runs of pieces printed at least
     `HEADING_RATIO` times the body size (a heading set on two lines is one run; blank pieces
     do not break a run)."""
     headings: list[list[Any]] = []
     run: list[str] = []
     run_size = 0.0
-    for text, size in [*pieces, ("end", 0.0)]:
+    for text, size, _ in [*pieces, ("end", 0.0, False)]:
         if not text.strip():
             continue
         if run and abs(size - run_size) < SAME_SIZE:
@@ -183,6 +203,37 @@ def heading_lines(pieces: Sequence[tuple[str, float]], body: float) -> list[list
         big = body > 0 and size >= body * HEADING_RATIO
         run, run_size = ([text], size) if big else ([], 0.0)
     return headings[:MAX_HEADINGS_PER_PAGE]
+
+
+_LAST_OF_A_SENTENCE = (".", ",", ";", ":")
+
+
+def subheading_lines(pieces: Sequence[Piece], body: float) -> list[list[Any]]:
+    """A page's candidate subheadings as `[text, printed size]`: runs of bold pieces at the
+    body's size or up to `HEADING_RATIO` times it, one size to a run (blank pieces do not break
+    a run). Whether a run fills its line is checked against the page's text
+    (`ingest.pdf.bold_subheadings`)."""
+    found: list[list[Any]] = []
+    run: list[str] = []
+    run_size = 0.0
+    for text, size, bold in [*pieces, ("end", 0.0, False)]:
+        if not text.strip():
+            continue
+        sub = bold and body > 0 and body - SAME_SIZE <= size < body * HEADING_RATIO
+        if sub and (not run or abs(size - run_size) < SAME_SIZE):
+            run.append(text)
+            run_size = size
+            continue
+        line = " ".join(" ".join(run).split())
+        first = next((ch for ch in line if ch.isalnum()), "")
+        if (
+            3 <= len(line) <= MAX_SUBHEADING_CHARS
+            and (first.isupper() or first.isdigit())
+            and not line.endswith(_LAST_OF_A_SENTENCE)
+        ):
+            found.append([line, round(run_size, 1)])
+        run, run_size = ([text], size) if sub else ([], 0.0)
+    return found[:MAX_HEADINGS_PER_PAGE]
 
 
 def cover_pieces(page: Any) -> list[list[Any]]:
@@ -252,7 +303,7 @@ def extract_raw(data: bytes) -> dict[str, Any]:
         return {"error": "corrupt or unreadable PDF: it has no pages"}
 
     texts: list[str] = []
-    sized: list[list[tuple[str, float]]] = []
+    sized: list[list[Piece]] = []
     failures: list[BaseException] = []
     total = 0
     for page in pages:
@@ -290,6 +341,7 @@ def extract_raw(data: bytes) -> dict[str, Any]:
         "cover": [cover_pieces(page) for page in pages[:COVER_PAGES]],
         # The cover's large type is the title, not a section.
         "headings": [[]] + [heading_lines(pieces, body) for pieces in sized[1:]],
+        "subheadings": [[]] + [subheading_lines(pieces, body) for pieces in sized[1:]],
     }
 
 

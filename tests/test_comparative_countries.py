@@ -32,9 +32,11 @@ REACHED = {1: 0.86, 2: 0.87, 3: 0.8, 4: 0.81, 5: 0.72, 6: 0.67}
 pytestmark = pytest.mark.slow
 
 
-# The same reports printed as PDFs (cover, headings by size, running header, page numbers):
-# the countries must survive PDF extraction, where headings are read from type sizes.
-REACHED_AS_PDF = {1: 0.85, 2: 0.81, 3: 0.77, 4: 0.77, 5: 0.68, 6: 0.57}
+# The same reports printed as PDFs (cover, headings in bold by size, running header, page
+# numbers): the countries must survive PDF extraction, where headings are read from type
+# sizes and weights. Subheadings printed in bold a little larger than the body are sections
+# since round 6 was read (0.855, 0.819, 0.774, 0.775, 0.684, 0.580 before).
+REACHED_AS_PDF = {1: 0.85, 2: 0.82, 3: 0.78, 4: 0.77, 5: 0.68, 6: 0.63}
 SAME_PASSAGE = 0.8
 """A PDF passage stands for a labelled one when it holds this share of its word triples."""
 
