@@ -12,6 +12,7 @@ from typing import Any
 
 from ingest.errors import IngestError, display_name
 from ingest.metadata import Extracted
+from ingest.subheadings import reads_as_subheading
 from ingest.textfiles import clean_text
 from kb.models import Page, Section
 
@@ -64,8 +65,24 @@ def heading_level_style(style_name: str) -> int:
     return int(heading.group(2)) if heading else 0
 
 
-def _paragraphs(container: Any, seen_cells: set[Any]) -> Iterator[tuple[str, str]]:
-    """(text, style name) of every paragraph, table cells included, in reading order."""
+def _all_bold(paragraph: Any) -> bool:
+    """Whether every run of a paragraph that holds text is bold, set on the run, its character
+    style or the paragraph's style."""
+    style_bold = paragraph.style is not None and paragraph.style.font.bold is True
+    runs = [run for run in paragraph.runs if run.text.strip()]
+    return bool(runs) and all(
+        run.bold
+        if run.bold is not None
+        else ((run.style is not None and run.style.font.bold is True) or style_bold)
+        for run in runs
+    )
+
+
+def _paragraphs(
+    container: Any, seen_cells: set[Any], in_table: bool = False
+) -> Iterator[tuple[str, str, bool]]:
+    """(text, style name, whether it is a bold line outside a table) of every paragraph,
+    table cells included, in reading order."""
     from docx.table import Table
 
     for block in container.iter_inner_content():
@@ -77,15 +94,16 @@ def _paragraphs(container: Any, seen_cells: set[Any]) -> Iterator[tuple[str, str
                     if cell._tc in seen_cells:
                         continue
                     seen_cells.add(cell._tc)
-                    yield from _paragraphs(cell, seen_cells)
+                    yield from _paragraphs(cell, seen_cells, in_table=True)
         else:
             style = block.style.name if block.style is not None else ""
-            yield block.text, style or ""
+            yield block.text, style or "", not in_table and _all_bold(block)
 
 
 def read_docx(data: bytes, path: Path) -> Extracted:
-    """Text, heading sections and properties (title, author, company, creation year) of a
-    DOCX; raises `IngestError`."""
+    """Text, heading sections (heading styles, and bold lines outside tables as subheadings
+    under them) and properties (title, author, company, creation year) of a DOCX; raises
+    `IngestError`."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             bomb = zip_bomb_reason(archive)
@@ -110,13 +128,18 @@ def read_docx(data: bytes, path: Path) -> Extracted:
     parts: list[str] = []
     sections: list[Section] = []
     offset = 0
-    for raw_text, style in blocks:
+    styled = 0  # the level of the last heading set in a heading style
+    for raw_text, style, bold in blocks:
         text = clean_text(raw_text).strip()
         if not text:
             continue
         if parts:
             offset += len(PARAGRAPH_SEPARATOR)
         level = heading_level_style(style)
+        if level:
+            styled = level
+        elif bold and "\n" not in text and reads_as_subheading(text):
+            level = styled + 1  # a bold line is a subheading under the last styled heading
         if level:
             sections.append(Section(heading=" ".join(text.split()), start=offset, level=level))
         parts.append(text)

@@ -242,23 +242,13 @@ def heading_sections(
     )
 
 
-# A caption, a source line or a note set in bold is no subheading ("Gráfico 3. Exportaciones
-# de Chile", "Fuente: elaboración propia").
-_NOT_A_SUBHEADING = re.compile(
-    r"^\W*(?:fuentes?|sources?|fontes?|notas?|notes?|gr[aá]ficos?|figuras?|figures?|cuadros?"
-    r"|tablas?|tables?|tabelas?|quadros?|recuadros?|box(?:es)?|caixas?|mapas?|maps?|diagramas?"
-    r"|charts?|im[aá]gen(?:es)?|images?|fotos?|photos?)\b",
-    re.IGNORECASE,
-)
-
-
 def bold_subheadings(
     subheadings: Sequence[Any], pages: Sequence[Page], text: str, sections: Sequence[Section]
 ) -> tuple[Section, ...]:
     """Sections at the bold subheadings (`subheadings[i]`: page i's candidates, in reading
-    order, each `[text, printed size]`) that fill a line of their page on their own, the
-    larger above the smaller; not where a section already starts, not a caption or a source
-    line."""
+    order, each `[text, printed size]`, read as subheadings by `ingest.subheadings`) that fill
+    a line of their page on their own, the larger above the smaller; not where a section
+    already starts."""
     starts = {s.start for s in sections}
     found: list[tuple[str, int, float]] = []
     for page, names in zip(pages, subheadings, strict=False):
@@ -267,7 +257,7 @@ def bold_subheadings(
             name, size = (entry[0], entry[1]) if isinstance(entry, list) and entry else (entry, 0)
             heading = " ".join(clean_text(str(name)).split())
             line = _heading_line(text, heading, position, page.end)
-            if not line or _NOT_A_SUBHEADING.match(heading):
+            if not line:
                 continue
             line_end = text.find("\n", line.end(), page.end)
             rest = text[line.end() : page.end if line_end < 0 else line_end]

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from ingest.subheadings import reads_as_subheading
 from ingest.textfiles import clean_text
 
 MEMORY_LIMIT_MB = 2048
@@ -30,11 +31,8 @@ SAME_SIZE = 0.5  # points: pieces this close in size belong to one heading
 MIN_HEADING_LETTERS = 3
 MAX_HEADING_CHARS = 160
 MAX_HEADINGS_PER_PAGE = 12
-# Subheadings set in bold at the body's size (or a little larger, below `HEADING_RATIO`): a
-# whole line of bold type, short, opening with a capital or a number and not ending as a
-# sentence or a list item does ("Políticas (2). Programa Nacional de Desarrollo de
-# Proveedores"). A body set in bold makes one run too long to be a subheading.
-MAX_SUBHEADING_CHARS = 100
+# Fonts whose names say they are bold: subheadings are often set in bold at the body's size
+# ("Políticas (2). Programa Nacional de Desarrollo de Proveedores").
 BOLD_NAMES = ("bold", "black", "heavy", "demi")
 # How far outside the visible box text may start and still count as visible (points):
 # descenders, bleed and slightly misplaced frames.
@@ -205,9 +203,6 @@ def heading_lines(pieces: Sequence[Piece], body: float) -> list[list[Any]]:
     return headings[:MAX_HEADINGS_PER_PAGE]
 
 
-_LAST_OF_A_SENTENCE = (".", ",", ";", ":")
-
-
 def subheading_lines(pieces: Sequence[Piece], body: float) -> list[list[Any]]:
     """A page's candidate subheadings as `[text, printed size]`: runs of bold pieces at the
     body's size or up to `HEADING_RATIO` times it, one size to a run (blank pieces do not break
@@ -225,12 +220,7 @@ def subheading_lines(pieces: Sequence[Piece], body: float) -> list[list[Any]]:
             run_size = size
             continue
         line = " ".join(" ".join(run).split())
-        first = next((ch for ch in line if ch.isalnum()), "")
-        if (
-            3 <= len(line) <= MAX_SUBHEADING_CHARS
-            and (first.isupper() or first.isdigit())
-            and not line.endswith(_LAST_OF_A_SENTENCE)
-        ):
+        if run and reads_as_subheading(line):  # a body set in bold makes one run too long
             found.append([line, round(run_size, 1)])
         run, run_size = ([text], size) if sub else ([], 0.0)
     return found[:MAX_HEADINGS_PER_PAGE]

@@ -1,11 +1,12 @@
-"""Subheadings a PDF sets only in bold, at the body's size or a little larger: they tell a
-reader which programme or country the text under them is about, though no type size marks
-them as headings."""
+"""Subheadings set only in bold (in a PDF at the body's size or a little larger, in a DOCX as a
+bold paragraph in the body style): they tell a reader which programme or country the text
+under them is about, though no type size or heading style marks them as headings."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import docx
 from fpdf import FPDF
 
 from ingest.annotate import annotate
@@ -129,3 +130,32 @@ def test_a_larger_bold_subheading_stays_over_the_smaller_ones_under_it(tmp_path:
     )
     passages = _passages(document)
     assert next(p for p in passages if "poca cobertura" in p.text).countries == ("Guatemala",)
+
+
+def test_a_bold_paragraph_of_a_docx_is_a_subheading_under_its_styled_heading(
+    tmp_path: Path,
+) -> None:
+    document = docx.Document()
+    document.add_heading("Proveedores mineros: experiencias internacionales", level=0)
+    document.add_heading("Experiencias internacionales", level=1)
+    for kind, text in BLOCKS[1:]:
+        paragraph = document.add_paragraph()
+        paragraph.add_run(text).bold = kind == "B"
+    lead = document.add_paragraph()
+    lead.add_run("Resultados. ").bold = True
+    lead.add_run("Las empresas que participaron crecieron más que las demás.")
+    document.add_paragraph().add_run("Los proveedores que exportan:").bold = True
+    table = document.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].paragraphs[0].add_run("Perú").bold = True
+    table.rows[0].cells[1].text = "12 proveedores"
+    path = tmp_path / "proveedores.docx"
+    document.save(str(path))
+    loaded = load_document(path, Settings())
+    assert [(s.heading, s.level) for s in loaded.sections] == [
+        ("Proveedores mineros: experiencias internacionales", 1),
+        ("Experiencias internacionales", 1),
+        ("Programa Alta Ley (multisectorial, Chile)", 2),
+        ("El CSIRO y los centros cooperativos (Australia)", 2),
+    ]
+    passages = _passages(loaded)
+    assert next(p for p in passages if "hoja de ruta" in p.text).countries == ("Chile",)
