@@ -26,8 +26,9 @@ EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval"
 # read, 0.693 before round 1), round 3 0.808 (0.727 before it was read, 0.596 before round 1),
 # round 4 0.780 when first scored (0.570 before round 1), 0.820 once read; round 5 0.645 when
 # first scored (0.636 before round 4 was read), 0.733 once read; round 6 0.652 when first
-# scored (0.623 before round 4 was read), 0.681 once read.
-REACHED = {1: 0.86, 2: 0.87, 3: 0.8, 4: 0.81, 5: 0.72, 6: 0.67}
+# scored (0.623 before round 4 was read), 0.681 once read; round 7 0.673 when first scored
+# (0.683 before round 6 was read), 0.726 once read (0.667 and 0.706 as PDFs).
+REACHED = {1: 0.86, 2: 0.87, 3: 0.8, 4: 0.81, 5: 0.72, 6: 0.67, 7: 0.72}
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +37,7 @@ pytestmark = pytest.mark.slow
 # numbers): the countries must survive PDF extraction, where headings are read from type
 # sizes and weights. Subheadings printed in bold a little larger than the body are sections
 # since round 6 was read (0.855, 0.819, 0.774, 0.775, 0.684, 0.580 before).
-REACHED_AS_PDF = {1: 0.85, 2: 0.82, 3: 0.78, 4: 0.77, 5: 0.68, 6: 0.63}
+REACHED_AS_PDF = {1: 0.85, 2: 0.82, 3: 0.78, 4: 0.77, 5: 0.68, 6: 0.63, 7: 0.7}
 SAME_PASSAGE = 0.8
 """A PDF passage stands for a labelled one when it holds this share of its word triples."""
 

@@ -77,6 +77,11 @@ def words(text: str) -> int:
         ("Uvas del valle de Ica para exportar", "Peru"),
         ("El algodón de Guairá y Caazapá", "Paraguay"),
         ("Ganadería en Olancho", "Honduras"),
+        # The region's development banks, guarantee funds, regulators and training institutes
+        ("Créditos de COFIDE y de Agrobanco", "Peru"),
+        ("Garantias do Pronampe e do FGI", "Brazil"),
+        ("Cursos del INFOP para la maquila", "Honduras"),
+        ("La AGESIC y la ONSC", "Uruguay"),
     ],
 )
 def test_names_demonyms_places_and_agencies_map_to_their_country(text: str, expected: str) -> None:
@@ -141,6 +146,10 @@ def test_longer_place_wins_and_ambiguous_places_need_their_country() -> None:
     assert countries_in("Rutas en Usme y Ciudad Bolívar con Findeter") == ("Colombia",)
     assert countries_in("Ciudad Bolívar") == ()
     assert countries_in("La meta es la paz social.") == ()
+    # Pando is a Bolivian department and a Uruguayan city; a guarantee fund of the same name
+    # exists in Colombia and in Ecuador.
+    assert countries_in("El parque de Pando, en Canelones") == ("Uruguay",)
+    assert countries_in("El Fondo Nacional de Garantías de la CFN") == ("Ecuador",)
 
 
 def test_english_short_forms_count_but_currencies_and_regions_do_not() -> None:
