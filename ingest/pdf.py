@@ -248,8 +248,9 @@ def bold_subheadings(
     """Sections at the bold subheadings (`subheadings[i]`: page i's candidates, in reading
     order, each `[text, printed size]`, read as subheadings by `ingest.subheadings`) that fill
     a line of their page on their own, the larger above the smaller; not where a section
-    already starts."""
+    already starts, nor before the first one (a title page's authors and series)."""
     starts = {s.start for s in sections}
+    first = min(starts, default=0)
     found: list[tuple[str, int, float]] = []
     for page, names in zip(pages, subheadings, strict=False):
         position = page.start
@@ -262,8 +263,8 @@ def bold_subheadings(
             line_end = text.find("\n", line.end(), page.end)
             rest = text[line.end() : page.end if line_end < 0 else line_end]
             position = line.end()
-            if line.start() in starts or re.search(r"\w", rest):
-                continue  # a section's own heading, or bold words opening a paragraph
+            if line.start() in starts or line.start() < first or re.search(r"\w", rest):
+                continue  # a section's own heading, the title page, or bold lead words
             found.append((heading, line.start(), float(size or 0)))
     levels = _size_levels([size for _, _, size in found])
     return tuple(

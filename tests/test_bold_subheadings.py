@@ -93,6 +93,7 @@ def test_a_bold_subheading_is_a_section_and_names_its_passages_country(tmp_path:
 
 def test_bold_lead_words_captions_and_a_bold_body_are_no_subheadings(tmp_path: Path) -> None:
     blocks = [
+        ("B", "Ana Torres y Luis Vega"),  # the authors on the title page, before any heading
         ("H", "Resultados"),
         ("B", "Gráfico 2. Empleo en Chile"),
         ("P", "El empleo creció en todas las regiones mineras. " + FILLER),
