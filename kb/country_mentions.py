@@ -193,7 +193,7 @@ def _longest_at(i: int, words: list[str], low: list[str], mentions: Mentions) ->
 
 
 # Spanish and Portuguese articles (and their contractions): one before a demonym makes it a
-# noun ("la alemana KfW", "pela chinesa COFCO").
+# noun ("la alemana Siemens", "pela chinesa COFCO").
 # Words that end a country's phrase: "Brazil and its firms" is not "Brazilian firms".
 _LINKS = frozenset({"and", "y", "e", "or", "o", "ou", "its", "their", "sus", "seus", "suas"})
 _ARTICLES = frozenset(
@@ -235,7 +235,7 @@ def _scan(text: str, mentions: Mentions) -> list[tuple[int, int, Term, bool]]:
         before = low[i - 1] if i else ""
         after = low[i + size] if i + size < n else ""
         # "la semillera francesa", "la empresa química alemana", "Rotam, de origen chino",
-        # "the US software firm Microsoft", "la alemana KfW" (a demonym standing for a firm)
+        # "the US software firm Microsoft", "la alemana Siemens" (a demonym standing for a firm)
         beside = {before, after, low[i - 2] if i > 1 else ""}
         if after and after not in _LINKS and i + size + 1 < n:
             beside.add(low[i + size + 1])
