@@ -9,6 +9,7 @@ section's or document's (`kb.passage_countries`; the rule is told in `ingest.ann
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -245,10 +246,14 @@ def agency_names() -> frozenset[str]:
     return frozenset(c.name for c in load_countries().entries if c.agency)
 
 
-def countries_in(text: str, known: CountryList | None = None) -> tuple[str, ...]:
+def countries_in(
+    text: str, known: CountryList | None = None, context: Collection[str] = ()
+) -> tuple[str, ...]:
     """The countries `text` is about, by the names, demonyms, places and national agencies it
-    mentions, the most mentioned first (ties: the first mentioned); () when it names none."""
-    return tuple(country_counts(text, (known or load_countries()).mentions))
+    mentions, the most mentioned first (ties: the first mentioned); () when it names none. A
+    place of several countries counts for those `text` names otherwise, else for those of
+    `context` (its document's)."""
+    return tuple(country_counts(text, (known or load_countries()).mentions, context))
 
 
 def main_countries(

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 
 from kb.textnorm import fold
@@ -236,12 +236,14 @@ def _scan(text: str, mentions: Mentions) -> list[tuple[int, int, Term, bool]]:
         after = low[i + size] if i + size < n else ""
         # "la semillera francesa", "la empresa química alemana", "Rotam, de origen chino",
         # "the US software firm Microsoft", "la alemana Siemens" (a demonym standing for a firm)
-        beside = {before, after, low[i - 2] if i > 1 else ""}
-        if after and after not in _LINKS and i + size + 1 < n:
-            beside.add(low[i + size + 1])
+        beside = [i - 1, i + size, i - 2]
+        if after and after not in _LINKS:
+            beside.append(i + size + 1)
         # A country's name only right before the firm ("US chipmaker", "US-owned"): "strong
         # firms. Chile's lithium" and "Korea reviewed firm performance" are the countries.
-        firm = bool(mentions.firm_words & (beside if term.demonym else {after}))
+        firm = any(
+            _a_firm(low, j, mentions.firm_words) for j in (beside if term.demonym else [i + size])
+        )
         named = before in _ARTICLES and _names_next(plain, spans, i + size)
         term_words = " ".join(low[i : i + size])
         speakable = not mentions.languages or term_words in mentions.languages
@@ -254,6 +256,24 @@ def _scan(text: str, mentions: Mentions) -> list[tuple[int, int, Term, bool]]:
             seen.append((i, size, term, bool(nationality or a_language or address or currency)))
         i += size
     return _firms_listed(seen, plain, spans)
+
+
+_CAPITAL = frozenset({"capital", "capitales", "capitais"})
+_CITY_ARTICLES = frozenset({"la", "las", "a", "as", "the", "su", "sua", "its"})
+_MARKET = frozenset({"mercado", "mercados", "market", "markets"})
+
+
+def _a_firm(low: list[str], j: int, firm_words: frozenset[str]) -> bool:
+    """Whether word `j` is a firm or its capital: "capital chino" and "Chilean capital" are
+    investment; "la capital chilena" and "the Chilean capital" a city; "el mercado de capitales
+    estadounidense" and "US capital markets" the country's market."""
+    if not 0 <= j < len(low) or low[j] not in firm_words:
+        return False
+    if low[j] in _CAPITAL:
+        before = set(low[max(0, j - 2) : j])  # "la capital", "the Chilean capital"
+        market = bool(_MARKET & {*before, *low[j + 1 : j + 2]})
+        return not (market or _CITY_ARTICLES & before)
+    return True
 
 
 def _is_address(plain: str, start: int, end: int) -> bool:
@@ -311,15 +331,22 @@ def opening_countries(text: str, mentions: Mentions) -> tuple[str, ...]:
     return found[0][1].countries if found and found[0][0] == 0 else ()
 
 
-def country_counts(text: str, mentions: Mentions) -> dict[str, int]:
-    """Mentions per country in `text`, most mentioned first (ties: first mentioned)."""
+def country_counts(text: str, mentions: Mentions, context: Collection[str] = ()) -> dict[str, int]:
+    """Mentions per country in `text`, most mentioned first (ties: first mentioned). A term of
+    several countries counts for those `text` names in another way, else for the one of them
+    `context` holds (the countries of the document around it: "Casablanca" in a report on Chile
+    and Uruguay)."""
     found = [(i, t) for i, t in _mentions_in(text, mentions) if t.countries]
     named = {t.countries[0] for _, t in found if len(t.countries) == 1}
     counts: dict[str, int] = {}
     first: dict[str, int] = {}
     for position, term in found:
+        # The context settles only one of them: "Chaco" in a report on Argentina and Paraguay
+        # stays unsettled.
+        in_context = set(term.countries) & set(context)
+        told = named if named & set(term.countries) else in_context if len(in_context) == 1 else ()
         for country in term.countries:
-            if len(term.countries) == 1 or country in named:
+            if len(term.countries) == 1 or country in told:
                 counts[country] = counts.get(country, 0) + 1
                 first.setdefault(country, position)
     return {c: counts[c] for c in sorted(counts, key=lambda c: (-counts[c], first[c]))}

@@ -131,7 +131,6 @@ def passage_countries(
     order = sorted(range(len(passages)), key=lambda i: passages[i].index)
     ordered = [passages[i] for i in order]
     titled = [heading_countries(p) for p in ordered]
-    own = [countries_in(p.text) for p in ordered]
     counts = {} if declared else _body_counts(ordered)
     document = tuple(declared) or with_share(counts)
     dominant = bool(declared) or _has_a_main_country(counts)
@@ -141,6 +140,8 @@ def passage_countries(
     if titled_on:
         document = tuple(dict.fromkeys((*titled_on, *document)))
         dominant = True
+    # "Casablanca" (Chile's valley, Morocco's city) in a report on Chile is Chile's.
+    own = [countries_in(p.text, context=document) for p in ordered]
     fallback = document if declared else document[:1] if dominant else ()
     study = study_countries(ordered, document)
     general_report = not declared and _names_its_countries_rarely(ordered, own, document)
@@ -148,7 +149,7 @@ def passage_countries(
     general: set[int] = set()  # body passages read as general statements
     cover = _on_the_cover(ordered)
     for k, p in enumerate(ordered):
-        if p.kind == "references":
+        if p.kind == "references" or only_a_source_line(p):
             continue
         if k in cover and not own[k] and not declared and countries_in(p.title):
             out[order[k]] = countries_in(p.title)  # the series, authors and date under it
@@ -181,6 +182,24 @@ def passage_countries(
             general.add(k)
         # else: a general statement, a list or boilerplate, about no country in particular
     return out
+
+
+# A figure's or table's source line: "Fuente: elaboración propia con base en CORFO (2018).",
+# "Source: authors' elaboration based on USTR reports", "Fonte: …".
+_SOURCE_LINE = re.compile(r"(?:Fuentes?|Sources?|Fontes?)\s*:", re.IGNORECASE)
+
+
+def only_a_source_line(p: Passage) -> bool:
+    """Whether a passage is only the source line of a figure or a table (its headings aside):
+    it names sources, as a citation does, and is about no country."""
+    headings = set(p.headings)
+    lines = [line.strip() for line in p.text.splitlines() if line.strip()]
+    lines = [line for line in lines if line not in headings]
+    return (
+        bool(lines)
+        and _SOURCE_LINE.match(lines[0]) is not None
+        and (len(lines) == 1 or (len(lines) == 2 and lines[0][-1:] != "."))
+    )
 
 
 COVER_PAGES = 2
@@ -362,6 +381,26 @@ _STUDIED_PHRASES = frozenset(
 )
 # "the other four countries", "los otros cuatro casos": the number and the one named.
 _OTHER = frozenset(["other", "otros", "otras", "outros", "outras", "demas", "demais"])
+_SUPERLATIVE = frozenset(
+    ["mas", "menos", "mayor", "menor", "mejor", "peor", "maior", "melhor", "pior"]
+    + ["highest", "lowest", "largest", "smallest", "biggest", "best", "worst", "most", "least"]
+)
+_AMONG = frozenset(["de", "of", "dos", "das", "entre", "among", "across"])
+_SUPERLATIVE_REACH = 6
+
+
+def _ranked_among(words: Sequence[str], i: int) -> bool:
+    """Whether the number at `words[i]` follows a superlative and "of", as in "the highest
+    share of the four cases" or "la menor informalidad de los cuatro casos": a passage placing
+    one country among the studied ones, not speaking of them all."""
+    k = i - 1
+    while k >= 0 and words[k] in {"los", "las", "the", "os", "as"}:
+        k -= 1
+    if k < 0 or words[k] not in _AMONG:
+        return False
+    return bool(_SUPERLATIVE & set(words[max(0, k - _SUPERLATIVE_REACH) : k]))
+
+
 _BETWEEN = frozenset(
     ["de", "of", "del", "esas", "esos", "estas", "estos", "these", "those", "the", "los"]
     + ["las", "os", "as", "dos", "das", "sus", "their", "our"]
@@ -417,6 +456,8 @@ def _the_studied(p: Passage, study: Sequence[tuple[str, ...]]) -> tuple[str, ...
             continue
         if i and words[i - 1] in _OTHER:
             count += 1
+        if _ranked_among(words, i):
+            continue  # "la proporción más alta de los cuatro casos": one country, ranked
         j = i + 1
         while j < len(words) and j <= i + 3 and (words[j] in _BETWEEN or words[j] in _REGIONAL):
             j += 1

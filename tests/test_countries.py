@@ -610,3 +610,44 @@ def test_a_document_without_headings_keeps_its_country_on_its_first_pages(tmp_pa
         "\n\nEl programa tuvo evaluaciones rigurosas y sus datos se publicaron en 2019 a tiempo.\n",
     )
     assert countries["tiempo."] == ("Chile",)
+
+
+def test_a_firms_or_its_capitals_nationality_is_not_its_country_but_a_capital_city_is() -> None:
+    # "US" is written as an adjective: a firm's nationality like "American".
+    assert countries_in("the sale to the US software firm Microsoft") == ()
+    assert countries_in("US and Canadian firms built spinning plants") == ()
+    assert countries_in("grape estates with Chilean, Spanish or US capital") == ()
+    assert countries_in("atraiu sobretudo capitais chineses e australianos") == ()
+    assert countries_in("plantas de grandes plataformas norte-americanas") == ()
+    assert countries_in("a nearshore location for American clients") == ()
+    assert countries_in("Texas Instruments and Anglo American opened offices") == ()
+    # A capital city and a capital market are the country's.
+    assert countries_in("la capital chilena concentra el empleo") == ("Chile",)
+    assert countries_in("firms moved to the Chilean capital") == ("Chile",)
+    assert countries_in("una oferta en el mercado de capitales estadounidense") == (
+        "United States",
+    )
+    assert countries_in("Under the CHIPS Act the US Department of Commerce pays") == (
+        "United States",
+    )
+
+
+def test_a_place_of_two_countries_is_the_one_its_document_is_about() -> None:
+    # Casablanca: a wine valley of Chile and a city of Morocco.
+    assert countries_in("Casablanca atrae visitantes de un día") == ()
+    assert countries_in("Casablanca atrae visitantes", context=("Chile", "Uruguay")) == ("Chile",)
+    assert countries_in("Casablanca atrae visitantes", context=("Chile", "Morocco")) == ()
+    # A name in the passage still settles it before the document does.
+    assert countries_in("Casablanca y Rabat", context=("Chile",)) == ("Morocco",)
+
+
+def test_a_source_line_and_a_ranking_among_the_cases_are_read_as_such(tmp_path: Path) -> None:
+    countries = passages_by_last_word(
+        tmp_path / "comparado.md",
+        COMPARISON + "\n## Síntesis\n\nFuente: elaboración propia con base en CORFO y PRODUCE.\n\n"
+        "## Perú: el segundo caso\n\nLa informalidad es la más alta de los tres casos.\n",
+    )
+    # A figure's source line names sources, not what it is about.
+    assert countries["PRODUCE."] == ()
+    # One country ranked among the studied ones is not all of them.
+    assert countries["casos."] == ("Peru",)
