@@ -86,6 +86,13 @@ def words(text: str) -> int:
         ("O Equador protege a Amazônia", "Ecuador"),
         ("La soja cruceña y sus productores", "Bolivia"),
         ("Os produtores nordestinos e potiguares", "Brazil"),
+        # wine valleys, salt flats, tourist programmes, a Gulf country and the region's film
+        # agencies
+        ("Los valles de Colchagua y del Maipo", "Chile"),
+        ("El litio del Salar de Uyuni", "Bolivia"),
+        ("El programa Pueblos Mágicos y la Riviera Maya", "Mexico"),
+        ("El hidrógeno verde de Omán", "Oman"),
+        ("A ANCINE e o Fundo Setorial do Audiovisual", "Brazil"),
     ],
 )
 def test_names_demonyms_places_and_agencies_map_to_their_country(text: str, expected: str) -> None:
