@@ -28,7 +28,14 @@ COUNTRIES_PATH = Path(__file__).with_name("countries.yaml")
 _SECTIONS = ("countries", "agencies")
 _COUNTRY_TERMS = ("demonyms", "places", "agencies")
 _ENTRY_KEYS = frozenset({"es", "en", "aliases", "acronyms", "prefixes", *_COUNTRY_TERMS})
-_WORD_LISTS = ("not_countries", "regions", "language_cues", "languages", "firm_words")
+_WORD_LISTS = (
+    "not_countries",
+    "regions",
+    "language_cues",
+    "languages",
+    "firm_words",
+    "firms_abroad_words",
+)
 _TOP_KEYS = frozenset({"compare_default", *_SECTIONS, *_WORD_LISTS})
 # Shorter aliases are too ambiguous to spot inside longer phrases ("es", "pa", "per"),
 # except the agency acronyms people actually write in a source line.
@@ -187,6 +194,7 @@ def _mentions(entries: list[Country], data: dict[Any, Any]) -> Mentions:
         lists["firm_words"],
         lists["regions"],
         lists["languages"],
+        lists["firms_abroad_words"],
     )
 
 

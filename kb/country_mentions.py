@@ -92,6 +92,9 @@ class Mentions:
     languages: frozenset[str] = frozenset()
     """Demonyms that are also languages ("inglés"); empty: any demonym may be one."""
     firm_words: frozenset[str] = frozenset()
+    firms_abroad_words: frozenset[str] = frozenset()
+    """Firms beside a demonym of a country their text's document is not about ("empresas
+    españolas" in a report on Mexico): a nationality there, the country's own firms at home."""
 
 
 def phrase_key(text: str) -> tuple[str, ...]:
@@ -114,6 +117,7 @@ def build_mentions(
     firm_words: Iterable[str] = (),
     beyond: Iterable[str] = (),
     languages: Iterable[str] = (),
+    firms_abroad_words: Iterable[str] = (),
 ) -> Mentions:
     """Tables from (term, country, kind) triples, kind "name", "place" or "demonym", the phrases to
     skip, and the world regions (skipped too, but noted). A term given for several
@@ -163,6 +167,7 @@ def build_mentions(
         language_cues=frozenset(fold(w) for w in language_cues),
         languages=frozenset(fold(w) for w in languages),
         firm_words=frozenset(fold(w) for w in firm_words),
+        firms_abroad_words=frozenset(fold(w) for w in firms_abroad_words),
     )
 
 
@@ -210,15 +215,20 @@ def _names_next(plain: str, spans: list[tuple[int, int]], j: int) -> bool:
     return plain[spans[j][0]].isupper()
 
 
-def _mentions_in(text: str, mentions: Mentions) -> list[tuple[int, Term]]:
+def _mentions_in(
+    text: str, mentions: Mentions, context: Collection[str] = ()
+) -> list[tuple[int, Term]]:
     """(word position, term) of every country or region phrase in `text`, longest match
     first."""
-    return [(i, term) for i, _, term, dropped in _scan(text, mentions) if not dropped]
+    return [(i, term) for i, _, term, dropped in _scan(text, mentions, context) if not dropped]
 
 
-def _scan(text: str, mentions: Mentions) -> list[tuple[int, int, Term, bool]]:
+def _scan(
+    text: str, mentions: Mentions, context: Collection[str] = ()
+) -> list[tuple[int, int, Term, bool]]:
     """(word position, size, term, whether it is left out) of every country or region phrase
-    in `text`, longest match first."""
+    in `text`, longest match first; `context`, the countries of the text's document, tells
+    firms abroad from a country's own."""
     plain = _plain(text)
     spans = [m.span() for m in _WORD.finditer(plain)]
     words = [plain[a:b] for a, b in spans]
@@ -244,6 +254,9 @@ def _scan(text: str, mentions: Mentions) -> list[tuple[int, int, Term, bool]]:
         firm = any(
             _a_firm(low, j, mentions.firm_words) for j in (beside if term.demonym else [i + size])
         )
+        abroad = bool(context) and not set(term.countries) & set(context)
+        if abroad and term.demonym:
+            firm = firm or any(0 <= j < n and low[j] in mentions.firms_abroad_words for j in beside)
         named = before in _ARTICLES and _names_next(plain, spans, i + size)
         term_words = " ".join(low[i : i + size])
         speakable = not mentions.languages or term_words in mentions.languages
@@ -336,7 +349,7 @@ def country_counts(text: str, mentions: Mentions, context: Collection[str] = ())
     several countries counts for those `text` names in another way, else for the one of them
     `context` holds (the countries of the document around it: "Casablanca" in a report on Chile
     and Uruguay)."""
-    found = [(i, t) for i, t in _mentions_in(text, mentions) if t.countries]
+    found = [(i, t) for i, t in _mentions_in(text, mentions, context) if t.countries]
     named = {t.countries[0] for _, t in found if len(t.countries) == 1}
     counts: dict[str, int] = {}
     first: dict[str, int] = {}

@@ -658,3 +658,16 @@ def test_a_source_line_and_a_ranking_among_the_cases_are_read_as_such(tmp_path: 
     assert countries["PRODUCE."] == ()
     # One country ranked among the studied ones is not all of them.
     assert countries["casos."] == ("Peru",)
+
+
+def test_firms_abroad_are_a_nationality_and_a_countrys_own_firms_are_the_country() -> None:
+    # "empresas" beside a demonym: the country's own firms at home, a nationality abroad.
+    assert countries_in("As empresas brasileiras investem pouco em P&D.") == ("Brazil",)
+    spanish_firms = "desarrolladores, muchas veces empresas españolas como Iberdrola"
+    assert countries_in(spanish_firms, context=("Mexico",)) == ()
+    assert countries_in(spanish_firms, context=("Spain", "Mexico")) == ("Spain",)
+    # A river and a firm named after a country or a place are neither.
+    assert countries_in("el dragado de la hidrovía Paraguay-Paraná") == ()
+    assert countries_in("Norwegian-controlled firms listed in Oslo") == ("Norway",)
+    # A publisher's city under its name in a title block is its address.
+    assert countries_in("Instituto de Estudios Territoriales (IEDT), Ciudad de Panamá\n") == ()
