@@ -654,7 +654,7 @@ def test_a_source_line_and_a_ranking_among_the_cases_are_read_as_such(tmp_path: 
         COMPARISON + "\n## Síntesis\n\nFuente: elaboración propia con base en CORFO y PRODUCE.\n\n"
         "## Perú: el segundo caso\n\nLa informalidad es la más alta de los tres casos.\n",
     )
-    # A figure's source line names sources, not what it is about.
+    # A figure's source line names sources, not what it is about; its notes say what they name.
     assert countries["PRODUCE."] == ()
     # One country ranked among the studied ones is not all of them.
     assert countries["casos."] == ("Peru",)
@@ -671,3 +671,18 @@ def test_firms_abroad_are_a_nationality_and_a_countrys_own_firms_are_the_country
     assert countries_in("Norwegian-controlled firms listed in Oslo") == ("Norway",)
     # A publisher's city under its name in a title block is its address.
     assert countries_in("Instituto de Estudios Territoriales (IEDT), Ciudad de Panamá\n") == ()
+
+
+def test_a_figures_notes_are_about_what_they_name_and_its_sources_about_nothing(
+    tmp_path: Path,
+) -> None:
+    countries = passages_by_last_word(
+        tmp_path / "informe.md",
+        "# Informe\n\n## Argentina\n\nLa Argentina apoya a sus proveedores mineros.\n\n"
+        "## Gasto\n\nNota: se cuentan los programas de apoyo a las empresas.\n"
+        "Fuente: elaboración propia con base en INDEC.\n\n"
+        "## Ciencia\n\nNota: incluye el CONICET, el INTI y el INTA.\n"
+        "Fuente: elaboración propia.\n",
+    )
+    assert countries["INDEC."] == ()  # a note naming nothing and a source
+    assert countries["propia."] == ("Argentina",)  # the note names Argentina's agencies
