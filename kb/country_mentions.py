@@ -262,15 +262,23 @@ def _scan(
         speakable = not mentions.languages or term_words in mentions.languages
         a_language = term.demonym and speakable and before in mentions.language_cues
         address = term.place and _is_address(plain, spans[i][0], spans[i + size - 1][1])
+        # A stock exchange: "listed in New York", "listada en el Nasdaq Wall Street…"
+        listed = term.place and bool(_LISTED & set(low[max(0, i - _LISTED_REACH) : i]))
         # A currency: "US$ 13.956 millones", "U$S 300".
         currency = "$" in plain[spans[i][0] : spans[i + size - 1][1] + 1]
         nationality = (term.demonym and named) or (firm and not term.place)
         if term.countries or term.beyond:
-            seen.append((i, size, term, bool(nationality or a_language or address or currency)))
+            dropped = nationality or a_language or address or currency or listed
+            seen.append((i, size, term, bool(dropped)))
         i += size
     return _firms_listed(seen, plain, spans)
 
 
+_LISTED = frozenset(
+    ["listed", "listada", "listado", "listadas", "listados", "cotiza", "cotizan", "cotizar"]
+    + ["cotizada", "cotizado", "cotizadas", "cotizados", "cotada", "cotadas", "cotado"]
+)
+_LISTED_REACH = 4
 _CAPITAL = frozenset({"capital", "capitales", "capitais"})
 _CITY_ARTICLES = frozenset({"la", "las", "a", "as", "the", "su", "sua", "its"})
 _MARKET = frozenset({"mercado", "mercados", "market", "markets"})

@@ -668,7 +668,11 @@ def test_firms_abroad_are_a_nationality_and_a_countrys_own_firms_are_the_country
     assert countries_in(spanish_firms, context=("Spain", "Mexico")) == ("Spain",)
     # A river and a firm named after a country or a place are neither.
     assert countries_in("el dragado de la hidrovía Paraguay-Paraná") == ()
-    assert countries_in("Norwegian-controlled firms listed in Oslo") == ("Norway",)
+    assert countries_in("Norwegian-controlled firms listed in Oslo") == ()
+    # A firm's listing on a stock exchange is its affair, a financial centre is the country's.
+    assert countries_in("Bioceres, listada en el Nasdaq Wall Street Technology Index") == ()
+    assert countries_in("a payments processor listed in New York") == ()
+    assert countries_in("los bancos de Nueva York financiaron la deuda") == ("United States",)
     # A publisher's city under its name in a title block is its address.
     assert countries_in("Instituto de Estudios Territoriales (IEDT), Ciudad de Panamá\n") == ()
 
