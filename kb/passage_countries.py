@@ -96,6 +96,30 @@ def speaks_of_own(text: str, lang: str = "") -> bool:
     return False
 
 
+# "a ejemplo del SICEP en Chile", "siguiendo el ejemplo de Australia", "following the example
+# of Finland", "el modelo del Industry Capability Network de Australia": another country
+# offered as a model to the report's own.
+_AS_A_MODEL = re.compile(
+    r"\b(?:a\s+ejemplo|el\s+ejemplo|el\s+modelo|a\s+exemplo|o\s+exemplo|o\s+modelo"
+    r"|the\s+example|the\s+model|inspirad[oa]s?\s+(?:en|n[oa])|modell?ed\s+on)"
+    r"\s+(?:de|del|da|do|of|on)?\b",
+    re.IGNORECASE,
+)
+_MODEL_REACH = 8
+"""Words after "el modelo de" within which the model's country is named."""
+_BOX = re.compile(r"^\W*(?:Box|Recuadro|Caixa|Quadro)\s+\d", re.IGNORECASE | re.MULTILINE)
+
+
+def takes_as_model(text: str) -> bool:
+    """Whether `text` offers another country as a model ("a ejemplo del SICEP en Chile"): in
+    a report on one country, a passage naming only others that way is about its own too."""
+    for found in _AS_A_MODEL.finditer(text):
+        after = " ".join(text[found.end() :].split()[:_MODEL_REACH])
+        if countries_in(after):
+            return True
+    return False
+
+
 def passage_countries(
     passages: Sequence[Passage], declared: Sequence[str] = ()
 ) -> list[tuple[str, ...]]:
@@ -163,16 +187,31 @@ def passage_countries(
             out[order[k]] = own[k] or titled[k]
             continue
         foreign = bool(own[k]) and not set(own[k]) & set(document)
+        # "a ejemplo del SICEP en Chile", outside a section on another country: its own too.
+        as_model = (
+            p.is_body
+            and dominant
+            and document[0] not in own[k]
+            and (not titled[k] or document[0] in titled[k])
+            and takes_as_model(p.text)
+            and not _says(" ".join(p.headings), _cues()["general"])  # the literature's models
+            and not _BOX.search(p.text)  # a box on the model itself
+        )
         # In the section on Uruguay, "a diferencia de lo ocurrido en Chile" is about both.
         compares = p.is_body and len(titled[k]) == 1 and titled[k][0] not in own[k]
         if not document or (
-            own[k] and not (compares or (foreign and p.is_body and speaks_of_own(p.text, p.lang)))
+            own[k]
+            and not (
+                compares or (foreign and p.is_body and speaks_of_own(p.text, p.lang)) or as_model
+            )
         ):
             out[order[k]] = tuple(dict.fromkeys((*own[k], *_the_studied(p, study))))
         elif own[k]:
             # "the government chose Australia as its model": its own country and the other.
             inherited = titled[k] or _in_section(ordered, own, k, document, fallback, dominant)
-            out[order[k]] = tuple(dict.fromkeys((*own[k], *inherited)))
+            out[order[k]] = tuple(
+                dict.fromkeys((*own[k], *(document[:1] if as_model else inherited)))
+            )
         elif studied := _the_studied(p, study):
             out[order[k]] = studied  # "los cinco países", "both countries"
         elif not declared and p.is_body and _only_about_the_firm(p):

@@ -690,3 +690,21 @@ def test_a_figures_notes_are_about_what_they_name_and_its_sources_about_nothing(
     )
     assert countries["INDEC."] == ()  # a note naming nothing and a source
     assert countries["propia."] == ("Argentina",)  # the note names Argentina's agencies
+
+
+def test_a_country_offered_as_a_model_in_a_report_on_another_is_about_both(
+    tmp_path: Path,
+) -> None:
+    countries = passages_by_last_word(
+        tmp_path / "informe.md",
+        REPORT_ON_ARGENTINA
+        + "## Provincias\n\nEn Argentina, Mendoza, Neuquén y Jujuy atraen inversiones; la "
+        "Argentina exporta desde Rosario y Bahía Blanca.\n\n"
+        + "## Propuestas\n\nSe propone que el registro, a ejemplo del SICEP en Chile, "
+        "califique a los proveedores locales.\n\n"
+        "## Marco conceptual\n\nLa literatura toma el modelo de Corea del Sur como referencia "
+        "obligada.\n",
+    )
+    assert set(countries["locales."]) == {"Argentina", "Chile"}
+    # The literature's models are no proposal for the report's country.
+    assert countries["obligada."] == ("South Korea",)
