@@ -100,9 +100,9 @@ def speaks_of_own(text: str, lang: str = "") -> bool:
 # of Finland", "el modelo del Industry Capability Network de Australia": another country
 # offered as a model to the report's own.
 _AS_A_MODEL = re.compile(
-    r"\b(?:a\s+ejemplo|el\s+ejemplo|el\s+modelo|a\s+exemplo|o\s+exemplo|o\s+modelo"
-    r"|the\s+example|the\s+model|inspirad[oa]s?\s+(?:en|n[oa])|modell?ed\s+on)"
-    r"\s+(?:de|del|da|do|of|on)?\b",
+    r"\b(?:(?:a|el)\s+ejemplo\s+del?|el\s+modelo\s+del?|(?:a|o)\s+exemplo\s+d[eoa]"
+    r"|o\s+modelo\s+d[eoa]|the\s+(?:example|model)\s+of|inspirad[oa]s?\s+(?:en|em|n[oa])"
+    r"|modell?ed\s+on)\b",
     re.IGNORECASE,
 )
 _MODEL_REACH = 8
