@@ -274,21 +274,7 @@ def passage_kind(text: str, section: str = "") -> str:
     "Anexo 1: Entrevistas") is of that list's kind."""
     scores = kind_scores(text)
     kind, score = max(scores.items(), key=lambda item: item[1])
-    if score >= 1.0:
-        return kind
-    # Prose after a list, still under its heading (a back cover after the bibliography), is
-    # no part of the list.
-    return (None if _reads_as_prose(text) else section_kind(section)) or BODY
-
-
-PROSE_SHARE = 0.6
-"""The share of its words in running lines that cite nothing that makes a passage prose."""
-
-
-def _reads_as_prose(text: str) -> bool:
-    shape = _shape(text)
-    prose = sum(len(line.split()) for line in shape.lines if _is_prose(line))
-    return prose >= PROSE_SHARE * max(shape.word_count, 1)
+    return kind if score >= 1.0 else section_kind(section) or BODY
 
 
 _ANNEX = re.compile(r"^(?:anexo|anexos|annex|appendix|apendice|apendices)(?: [a-z0-9]{1,4})?\b ?")

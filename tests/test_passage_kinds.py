@@ -151,21 +151,6 @@ def test_a_passage_under_a_lists_heading_is_of_that_list(section: str, kind: str
     assert passage_kind(INTERVIEWEES, section) == kind
 
 
-BACK_COVER = (
-    "Trabajamos en tres misiones para el desarrollo de la Argentina: generar riqueza, "
-    "promover el bienestar y transformar el Estado.\n"
-    "Generar riqueza. El país tiene el potencial de crecer y de elegir cómo hacerlo, y nuestra "
-    "misión es aportar a la mejor manera de crecer en las próximas décadas.\n"
-)
-
-
-def test_prose_after_a_bibliography_under_its_heading_is_body() -> None:
-    # A back cover that goes on under "Referencias" is no reference, an entry still is.
-    assert passage_kind(BACK_COVER, "Referencias bibliográficas") == "body"
-    entry = "Marín, A. (2021). Proveedores mineros. Buenos Aires: Fundar."
-    assert passage_kind(entry, "Referencias bibliográficas") == "references"
-
-
 REPORT = """---
 title: Desarrollo de proveedores en Chile
 country: Chile
