@@ -173,11 +173,7 @@ def passage_countries(
     general: set[int] = set()  # body passages read as general statements
     cover = _on_the_cover(ordered)
     for k, p in enumerate(ordered):
-        if p.kind == "references":
-            continue
-        notes = notes_of_a_figure(p)
-        if notes is not None:  # what the notes name, not the sources, nor the section's
-            out[order[k]] = countries_in(notes, context=document)
+        if p.kind == "references" or only_a_source_line(p):
             continue
         if k in cover and not own[k] and not declared:
             # The series, authors and date under the title: about what the title names, if any.
@@ -228,33 +224,24 @@ def passage_countries(
     return out
 
 
-# A figure's or table's source line or note: "Fuente: elaboración propia con base en CORFO.",
-# "Source: authors' elaboration", "Fonte: …", "* Nota: …", "Nota del gráfico: …".
-_NOTE_OR_SOURCE = re.compile(
-    r"^[\W\d]{0,3}(?:(?P<source>Fuentes?|Sources?|Fontes?)|Notas?|Notes?)\b[^:.]{0,30}:",
-    re.IGNORECASE,
-)
+# A figure's or table's source line: "Fuente: elaboración propia con base en CORFO (2018).",
+# "Source: authors' elaboration based on USTR reports", "Fonte: …".
+_SOURCE_LINE = re.compile(r"^[\W\d]{0,3}(?:Fuentes?|Sources?|Fontes?)\b[^:.]{0,30}:", re.IGNORECASE)
 
 
-def notes_of_a_figure(p: Passage) -> str | None:
-    """Where a passage is only the notes and source lines of a figure or a table (its
-    headings aside; a line that does not end a sentence goes on in the next), the text of its
-    notes: the source lines name sources, as a citation does; None for any other passage."""
+def only_a_source_line(p: Passage) -> bool:
+    """Whether a passage is only the source lines of a figure or a table (its headings aside; a
+    line that does not end a sentence goes on in the next): they name sources, as a citation
+    does, and are about no country. A note under a figure ("Nota: …") is read as body text."""
     headings = set(p.headings)
     lines = [line.strip() for line in p.text.splitlines() if line.strip()]
     lines = [line for line in lines if line not in headings]
-    notes: list[str] = []
-    source = False
     ended = True  # the line before ended a sentence
     for line in lines:
-        start = _NOTE_OR_SOURCE.match(line)
-        if ended and not start:
-            return None
-        source = bool(start.group("source")) if start else source
-        if not source:
-            notes.append(line)
+        if ended and not _SOURCE_LINE.match(line):
+            return False
         ended = line.endswith(".")
-    return "\n".join(notes) if lines else None
+    return bool(lines)
 
 
 COVER_PAGES = 2

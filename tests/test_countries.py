@@ -677,19 +677,19 @@ def test_firms_abroad_are_a_nationality_and_a_countrys_own_firms_are_the_country
     assert countries_in("Instituto de Estudios Territoriales (IEDT), Ciudad de Panamá\n") == ()
 
 
-def test_a_figures_notes_are_about_what_they_name_and_its_sources_about_nothing(
+def test_a_figures_source_lines_are_about_nothing_and_its_notes_are_body_text(
     tmp_path: Path,
 ) -> None:
     countries = passages_by_last_word(
         tmp_path / "informe.md",
         "# Informe\n\n## Argentina\n\nLa Argentina apoya a sus proveedores mineros.\n\n"
-        "## Gasto\n\nNota: se cuentan los programas de apoyo a las empresas.\n"
-        "Fuente: elaboración propia con base en INDEC.\n\n"
-        "## Ciencia\n\nNota: incluye el CONICET, el INTI y el INTA.\n"
+        "## Gasto\n\nFuente: elaboración propia con base en INDEC y en datos del\n"
+        "Ministerio de Economía.\n\n"
+        "## Empleo\n\nNota: se cuentan los puestos de las empresas proveedoras.\n"
         "Fuente: elaboración propia.\n",
     )
-    assert countries["INDEC."] == ()  # a note naming nothing and a source
-    assert countries["propia."] == ("Argentina",)  # the note names Argentina's agencies
+    assert countries["Economía."] == ()  # a source line, wrapped over two lines
+    assert countries["propia."] == ("Argentina",)  # a note on the report's own data
 
 
 def test_a_country_offered_as_a_model_in_a_report_on_another_is_about_both(
