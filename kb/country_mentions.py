@@ -233,6 +233,7 @@ def _scan(
     spans = [m.span() for m in _WORD.finditer(plain)]
     words = [plain[a:b] for a, b in spans]
     low = [w.lower() for w in words]
+    around = frozenset(context)
     seen: list[tuple[int, int, Term, bool]] = []
     i, n = 0, len(low)
     while i < n:
@@ -254,7 +255,7 @@ def _scan(
         firm = any(
             _a_firm(low, j, mentions.firm_words) for j in (beside if term.demonym else [i + size])
         )
-        abroad = bool(context) and not set(term.countries) & set(context)
+        abroad = bool(around) and around.isdisjoint(term.countries)
         if abroad and term.demonym:
             firm = firm or any(0 <= j < n and low[j] in mentions.firms_abroad_words for j in beside)
         named = before in _ARTICLES and _names_next(plain, spans, i + size)
@@ -357,14 +358,15 @@ def country_counts(text: str, mentions: Mentions, context: Collection[str] = ())
     several countries counts for those `text` names in another way, else for the one of them
     `context` holds (the countries of the document around it: "Casablanca" in a report on Chile
     and Uruguay)."""
-    found = [(i, t) for i, t in _mentions_in(text, mentions, context) if t.countries]
+    around = frozenset(context)
+    found = [(i, t) for i, t in _mentions_in(text, mentions, around) if t.countries]
     named = {t.countries[0] for _, t in found if len(t.countries) == 1}
     counts: dict[str, int] = {}
     first: dict[str, int] = {}
     for position, term in found:
         # The context settles only one of them: "Chaco" in a report on Argentina and Paraguay
         # stays unsettled.
-        in_context = set(term.countries) & set(context)
+        in_context = around.intersection(term.countries)
         told = named if named & set(term.countries) else in_context if len(in_context) == 1 else ()
         for country in term.countries:
             if len(term.countries) == 1 or country in told:

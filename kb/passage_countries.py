@@ -185,7 +185,8 @@ def passage_countries(
         foreign = bool(own[k]) and not set(own[k]) & set(document)
         # "a ejemplo del SICEP en Chile", outside a section on another country: its own too.
         as_model = (
-            p.is_body
+            bool(own[k])
+            and p.is_body
             and dominant
             and document[0] not in own[k]
             and (not titled[k] or document[0] in titled[k])
@@ -233,15 +234,20 @@ def only_a_source_line(p: Passage) -> bool:
     """Whether a passage is only the source lines of a figure or a table (its headings aside; a
     line that does not end a sentence goes on in the next): they name sources, as a citation
     does, and are about no country. A note under a figure ("Nota: …") is read as body text."""
-    headings = set(p.headings)
-    lines = [line.strip() for line in p.text.splitlines() if line.strip()]
-    lines = [line for line in lines if line not in headings]
+    lines = _lines_below_headings(p)
     ended = True  # the line before ended a sentence
     for line in lines:
         if ended and not _SOURCE_LINE.match(line):
             return False
         ended = line.endswith(".")
     return bool(lines)
+
+
+def _lines_below_headings(p: Passage) -> list[str]:
+    """A passage's non-blank lines, spaces tidied, without the lines of its headings."""
+    headings = {" ".join(h.split()) for h in p.headings}
+    lines = (" ".join(line.split()) for line in p.text.splitlines())
+    return [line for line in lines if line and line not in headings]
 
 
 COVER_PAGES = 2
@@ -487,8 +493,7 @@ def _the_studied(p: Passage, study: Sequence[tuple[str, ...]]) -> tuple[str, ...
     many; () when none has."""
     if not p.is_body or not study:
         return ()
-    headings = {" ".join(h.split()) for h in p.headings}
-    lines = [line for line in p.text.splitlines() if " ".join(line.split()) not in headings]
+    lines = _lines_below_headings(p)
     if _says(" ".join(lines), _STUDIED_PHRASES):
         return study[0]
     words = re.findall(r"\w+", fold(" ".join(lines)))
