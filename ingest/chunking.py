@@ -36,6 +36,11 @@ SEPARATORS = [
     " ",
     "",
 ]
+# A table's rows (Markdown, HTML and DOCX tables are read as lines of cells joined by "; ") are
+# cut between rows first: a passage starting mid-row loses the row's first cell, its name.
+TABLE_CELL = "; "
+TABLE_ROWS = 0.8
+"""Share of a block's lines that hold cells for it to be read as a table."""
 # Room left for the title/section header that is embedded with each passage.
 HEADER_TOKENS = 48
 
@@ -165,6 +170,8 @@ class _SpanSplitter:
 
     def split(self, lo: int, hi: int, separators: list[str]) -> list[Span]:
         piece = self.text[lo:hi]
+        if "\n" in separators[2:] and is_table(piece):
+            separators = _rows_first(separators)
         separator, rest = separators[-1], []
         for i, candidate in enumerate(separators):
             if not candidate:
@@ -234,6 +241,19 @@ class _SpanSplitter:
             if joined is not None:
                 docs.append(joined)
         return docs
+
+
+def is_table(text: str) -> bool:
+    """Whether `text` is a block of three or more lines, nearly all of them rows of cells."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    rows = sum(1 for line in lines if TABLE_CELL in line)
+    return len(lines) >= 3 and rows >= TABLE_ROWS * len(lines)
+
+
+def _rows_first(separators: list[str]) -> list[str]:
+    """`separators` with the line break moved up to the strongest after a blank line."""
+    others = [s for s in separators if s not in ("\n\n", "\n")]
+    return [*(["\n\n"] if "\n\n" in separators else []), "\n", *others]
 
 
 def split_spans(

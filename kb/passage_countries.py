@@ -145,12 +145,14 @@ def passage_countries(
     own system is about the firm, not a country.
     A report that seldom names its countries (`_names_its_countries_rarely`: a conceptual or
     comparative report) is about its subject: there a passage is about the countries it or
-    its section's title names, and "the government" is any government.
+    its section's title names, and "the government" is any government, except right after a
+    passage on one country (`_carried_on`), as in a comparison of equals.
     A comparison of equals (no country takes `MAIN_SHARE` of the mentions) has no main country
     to fall back on: a passage naming none is about its heading's country or about none, and
     one that speaks of "los cinco países" is about the five studied (`study_countries`). In a
     section on one country, a passage naming only others ("a diferencia de Chile") is about
-    the section's country too.
+    the section's country too, unless the section is a box (a box has no end in the text: the
+    passages after it sit under its heading).
     """
     order = sorted(range(len(passages)), key=lambda i: passages[i].index)
     ordered = [passages[i] for i in order]
@@ -179,9 +181,6 @@ def passage_countries(
             # The series, authors and date under the title: about what the title names, if any.
             out[order[k]] = countries_in(p.title)
             continue
-        if general_report:
-            out[order[k]] = own[k] or titled[k]
-            continue
         foreign = bool(own[k]) and not set(own[k]) & set(document)
         # "a ejemplo del SICEP en Chile", outside a section on another country: its own too.
         as_model = (
@@ -195,7 +194,17 @@ def passage_countries(
             and not _BOX.search(p.text)  # a box on the model itself
         )
         # In the section on Uruguay, "a diferencia de lo ocurrido en Chile" is about both.
-        compares = p.is_body and len(titled[k]) == 1 and titled[k][0] not in own[k]
+        compares = (
+            p.is_body
+            and len(titled[k]) == 1
+            and titled[k][0] not in own[k]
+            and not _INSERT.match(fold(p.section))
+        )
+        if general_report:
+            # "8. Implications for Peru" naming only Brazil and Colombia: Peru's too.
+            named = tuple(dict.fromkeys((*own[k], *titled[k]) if compares else own[k]))
+            out[order[k]] = named or titled[k] or _carried_on(ordered, own, k)
+            continue
         if not document or (
             own[k]
             and not (
@@ -218,7 +227,11 @@ def passage_countries(
             and inherits(p.text, p.section, lang=p.lang)
             and not _goes_on_general(ordered, k, general)
         ):
-            out[order[k]] = titled[k] or _in_section(ordered, own, k, document, fallback, dominant)
+            out[order[k]] = (
+                titled[k]
+                or _in_section(ordered, own, k, document, fallback, dominant)
+                or _carried_on(ordered, own, k)
+            )
         elif p.is_body:
             general.add(k)
         # else: a general statement, a list or boilerplate, about no country in particular
@@ -524,6 +537,25 @@ def _body_counts(passages: Sequence[Passage]) -> dict[str, int]:
     """Country mentions in a document's body passages, most mentioned first."""
     body = "\n".join(p.text for p in passages if p.is_body)
     return country_counts(body, load_countries().mentions)
+
+
+def _carried_on(
+    ordered: Sequence[Passage], own: Sequence[tuple[str, ...]], k: int
+) -> tuple[str, ...]:
+    """The one country of the body passage right before passage `k` in its section, when `k`
+    names none but speaks of "the government" or "the country" without naming whose: "The
+    government responded to these findings" after a paragraph on France goes on about France,
+    in a thematic report or a comparison as much as in a report on one country; not in a
+    section on theory ("el gobierno de la cadena" is the chain's governance)."""
+    p = ordered[k]
+    if not p.is_body or not p.section or _says(p.section, _cues()["general"]):
+        return ()
+    if not speaks_of_own(p.text, p.lang):
+        return ()
+    before = next((j for j in range(k - 1, -1, -1) if ordered[j].is_body), None)
+    if before is None or ordered[before].section != p.section or len(own[before]) != 1:
+        return ()
+    return own[before]
 
 
 def _in_section(

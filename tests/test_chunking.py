@@ -53,3 +53,20 @@ def test_no_passage_exceeds_the_encoder_limit_in_its_own_tokens() -> None:
     doc = make_doc(PARAGRAPH * 40 + "\n\n" + long_sentence)
     passages = chunk_document(doc, embedder.count_tokens, embedder.max_tokens, chunk_tokens=200)
     assert max(embedder.count_tokens(embedding_text(p)) for p in passages) <= embedder.max_tokens
+
+
+def test_a_long_table_is_cut_between_rows_so_each_passage_keeps_its_rows_names() -> None:
+    # A Markdown, HTML or DOCX table is read as lines of cells joined by "; ".
+    rows = [
+        f"{country}; Agencia {i}; {1960 + i}; Presupuesto nacional; Exportación, inversión; Sí"
+        for i, country in enumerate(["Irlanda", "Corea", "Nueva Zelandia", "España", "Chile"] * 3)
+    ]
+    text = (
+        PARAGRAPH + "\n\n" + "\n".join(["País; Agencia; Año; Fondos; Funciones; Evaluada"] + rows)
+    )
+    doc = Document(META, text, (Page(1, 0, len(text)),), ())
+    passages = chunk_document(doc, lambda s: len(s.split()), max_tokens=512, chunk_tokens=40)
+    table = [p for p in passages if p.start > len(PARAGRAPH)]
+    assert len(table) > 2
+    for p in table:
+        assert all(line in rows or line.startswith("País;") for line in p.text.splitlines())

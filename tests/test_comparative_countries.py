@@ -35,18 +35,24 @@ EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval"
 # to 0.866, 0.898, 0.838, 0.840, 0.765, 0.716, 0.764, 0.744. Round 10 0.732 with the rules
 # before round 9, 0.753 when first scored, 0.768 once read (0.655, 0.648, 0.661 as PDFs).
 # Round 11 (three reports on one country each) 0.730 with the rules of the session before,
-# 0.723 when first scored, 0.745 once read (0.703, 0.721, 0.721 as PDFs).
+# 0.723 when first scored, 0.745 once read (0.703, 0.721, 0.721 as PDFs). Round 12 (four
+# thematic reports: countries as examples, boxes, tables) 0.872 when first scored (0.812 as
+# PDFs); a table is then cut between rows (the passages it changed in rounds 1-12 were labelled
+# again, blind), a case goes on where "the government" follows it, a box's heading is no
+# section for the passages after the box: 0.957 once read (0.873 as PDFs).
 REACHED = {
     1: 0.86,
     2: 0.89,
-    3: 0.87,
-    4: 0.86,
-    5: 0.78,
-    6: 0.72,
-    7: 0.77,
+    3: 0.88,
+    4: 0.88,
+    5: 0.79,
+    6: 0.74,
+    7: 0.78,
     8: 0.74,
-    9: 0.72,
-    10: 0.76,
+    9: 0.73,
+    10: 0.78,
+    11: 0.74,
+    12: 0.95,
 }
 
 pytestmark = pytest.mark.slow
@@ -59,14 +65,16 @@ pytestmark = pytest.mark.slow
 REACHED_AS_PDF = {
     1: 0.85,
     2: 0.84,
-    3: 0.86,
-    4: 0.83,
-    5: 0.72,
-    6: 0.67,
-    7: 0.73,
-    8: 0.64,
-    9: 0.59,
-    10: 0.66,
+    3: 0.87,
+    4: 0.84,
+    5: 0.73,
+    6: 0.69,
+    7: 0.75,
+    8: 0.66,
+    9: 0.60,
+    10: 0.68,
+    11: 0.71,
+    12: 0.87,
 }
 SAME_PASSAGE = 0.8
 """A PDF passage stands for a labelled one when it holds this share of its word triples."""

@@ -708,3 +708,34 @@ def test_a_country_offered_as_a_model_in_a_report_on_another_is_about_both(
     assert set(countries["locales."]) == {"Argentina", "Chile"}
     # The literature's models are no proposal for the report's country.
     assert countries["obligada."] == ("South Korea",)
+
+
+THEMATIC = (
+    "# Agencias de desarrollo: lecciones internacionales\n\n"
+    "## Competencias entre regiones\n\n"
+    "Francia lanzó los polos de competitividad en 2005 con un fondo interministerial.\n\n"
+    "El gobierno respondió a las evaluaciones con menos polos y más exigencias.\n\n"
+    "## Recuadro 1. Alemania: el modelo de la KfW\n\n"
+    "La KfW presta a las empresas a través de los bancos comerciales.\n\n"
+    "México ofrece un contrapunto con Nafin como banco de segundo piso.\n\n"
+    "## Implicaciones para el Perú\n\n"
+    "Como en Colombia, las regiones deberían ser dueñas de las iniciativas.\n"
+)
+
+
+def test_a_thematic_report_follows_a_case_and_keeps_a_box_to_itself(tmp_path: Path) -> None:
+    countries = passages_by_last_word(tmp_path / "tematico.md", THEMATIC)
+    # "The government responded", right after the passage on France, is France's.
+    assert countries["exigencias."] == ("France",)
+    # A box has no end in the text: a passage under its heading naming only Mexico is
+    # Mexico's, not the box's Germany too.
+    assert countries["piso."] == ("Mexico",)
+    # A section titled on Peru: a passage naming only Colombia there is about both.
+    assert set(countries["iniciativas."]) == {"Colombia", "Peru"}
+
+
+def test_regional_names_and_spellings_of_countries() -> None:
+    assert countries_in("Nueva Zelandia concentra su apoyo en pocas empresas") == ("New Zealand",)
+    assert countries_in("the Basque and Swedish cases") == ("Spain", "Sweden")
+    assert countries_in("o caso basco") == ("Spain",)
+    assert countries_in("un resumen en euskera y en basque") == ()  # languages

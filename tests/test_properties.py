@@ -15,7 +15,13 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ingest.chunking import HEADER_TOKENS, chunk_document, make_splitter, split_spans
+from ingest.chunking import (
+    HEADER_TOKENS,
+    chunk_document,
+    is_table,
+    make_splitter,
+    split_spans,
+)
 from ingest.errors import IngestError
 from ingest.loaders import load_document
 from ingest.pdf import join_pages
@@ -95,6 +101,7 @@ def test_span_splitter_cuts_exactly_where_langchain_does(
     text: str, count: Callable[[str], int], chunk_tokens: int, overlap: int
 ) -> None:
     overlap = min(overlap, chunk_tokens // 4)  # as chunk_document does
+    assume(not is_table(text))  # a table is cut between rows first, which langchain does not do
     spans = split_spans(text, count, chunk_tokens, overlap)
     expected = make_splitter(count, chunk_tokens, overlap).split_text(text)
     assert [text[a:b] for a, b in spans] == expected
