@@ -171,8 +171,13 @@ def build_mentions(
     )
 
 
+# A first name that loses its accent onto a demonym.
+_FIRST_NAMES = re.compile(r"\bGerm[áÁ]n\b")
+
+
 def _plain(text: str) -> str:
     """`text` without accents (case kept), hyphenated line ends joined, citations dropped."""
+    text = _FIRST_NAMES.sub("Gxrman", text)  # "Germán", a first name, is not "German"
     decomposed = unicodedata.normalize("NFKD", text.replace("\u00ad\n", "\n"))
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _CITATION.sub(" ", _LINE_HYPHEN.sub(r"\1", plain))
@@ -236,6 +241,7 @@ def _scan(
     around = frozenset(context)
     seen: list[tuple[int, int, Term, bool]] = []
     i, n = 0, len(low)
+    listed_next = -1  # where a place listed right after a stock exchange's would start
     while i < n:
         size, term = _longest_at(i, words, low, mentions)
         if not size:
@@ -244,6 +250,8 @@ def _scan(
         if term.or_demonym and words[i][0].islower():
             term = replace(term, demonym=True)  # "la china BYD"
         before = low[i - 1] if i else ""
+        if before in _COMPOUND and i >= 2:
+            before = low[i - 2]  # "a franco-holandesa Louis Dreyfus"
         after = low[i + size] if i + size < n else ""
         # "la semillera francesa", "la empresa química alemana", "Rotam, de origen chino",
         # "the US software firm Microsoft", "la alemana Siemens" (a demonym standing for a firm)
@@ -264,7 +272,12 @@ def _scan(
         a_language = term.demonym and speakable and before in mentions.language_cues
         address = term.place and _is_address(plain, spans[i][0], spans[i + size - 1][1])
         # A stock exchange: "listed in New York", "listada en el Nasdaq Wall Street…"
-        listed = term.place and bool(_LISTED & set(low[max(0, i - _LISTED_REACH) : i]))
+        listed = term.place and (
+            bool(_LISTED & set(low[max(0, i - _LISTED_REACH) : i]))
+            or (i == listed_next and before in _LINKS)  # "… de Nova York e Londres"
+        )
+        if listed:
+            listed_next = i + size + 1
         # A currency: "US$ 13.956 millones", "U$S 300".
         currency = "$" in plain[spans[i][0] : spans[i + size - 1][1] + 1]
         nationality = (term.demonym and named) or (firm and not term.place)
@@ -278,11 +291,16 @@ def _scan(
 _LISTED = frozenset(
     ["listed", "listada", "listado", "listadas", "listados", "cotiza", "cotizan", "cotizar"]
     + ["cotizada", "cotizado", "cotizadas", "cotizados", "cotada", "cotadas", "cotado"]
+    # A commodity exchange's prices: "as cotações de Nova York e Londres".
+    + ["cotizacion", "cotizaciones", "cotacao", "cotacoes"]
 )
 _LISTED_REACH = 4
 _CAPITAL = frozenset({"capital", "capitales", "capitais"})
 _CITY_ARTICLES = frozenset({"la", "las", "a", "as", "the", "su", "sua", "its"})
 _MARKET = frozenset({"mercado", "mercados", "market", "markets"})
+_BRAND = frozenset({"marca", "marcas"})
+# The first half of a compound demonym ("franco-holandesa", "anglo-australiana").
+_COMPOUND = frozenset(["franco", "anglo", "hispano", "luso", "sino", "germano", "italo"])
 
 
 def _a_firm(low: list[str], j: int, firm_words: frozenset[str]) -> bool:
@@ -291,6 +309,8 @@ def _a_firm(low: list[str], j: int, firm_words: frozenset[str]) -> bool:
     estadounidense" and "US capital markets" the country's market."""
     if not 0 <= j < len(low) or low[j] not in firm_words:
         return False
+    if low[j] in _BRAND and low[j + 1 : j + 2] in (["pais"], ["paises"]):
+        return False  # "la marca país colombiana": the nation's brand, not a firm's
     if low[j] in _CAPITAL:
         before = set(low[max(0, j - 2) : j])  # "la capital", "the Chilean capital"
         market = bool(_MARKET & {*before, *low[j + 1 : j + 2]})

@@ -39,20 +39,24 @@ EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval"
 # thematic reports: countries as examples, boxes, tables) 0.872 when first scored (0.812 as
 # PDFs); a table is then cut between rows (the passages it changed in rounds 1-12 were labelled
 # again, blind), a case goes on where "the government" follows it, a box's heading is no
-# section for the passages after the box: 0.957 once read (0.873 as PDFs).
+# section for the passages after the box: 0.957 once read (0.873 as PDFs). Round 13 (two
+# thematic reports, two comparisons) 0.817 when first scored (0.701 as PDFs), 0.848 once read
+# (0.754): "German", a firm abroad named by a compound demonym, a nation's brand, prices on an
+# exchange abroad, the region's biosafety and seed agencies.
 REACHED = {
-    1: 0.86,
-    2: 0.89,
+    1: 0.87,
+    2: 0.90,
     3: 0.88,
     4: 0.88,
     5: 0.79,
     6: 0.74,
-    7: 0.78,
+    7: 0.79,
     8: 0.74,
-    9: 0.73,
+    9: 0.74,
     10: 0.78,
     11: 0.74,
     12: 0.95,
+    13: 0.84,
 }
 
 pytestmark = pytest.mark.slow
@@ -63,18 +67,19 @@ pytestmark = pytest.mark.slow
 # sizes and weights. Subheadings printed in bold a little larger than the body are sections
 # since round 6 was read (0.855, 0.819, 0.774, 0.775, 0.684, 0.580 before).
 REACHED_AS_PDF = {
-    1: 0.85,
-    2: 0.84,
+    1: 0.86,
+    2: 0.85,
     3: 0.87,
-    4: 0.84,
+    4: 0.85,
     5: 0.73,
     6: 0.69,
-    7: 0.75,
+    7: 0.76,
     8: 0.66,
     9: 0.60,
     10: 0.68,
     11: 0.71,
     12: 0.87,
+    13: 0.75,
 }
 SAME_PASSAGE = 0.8
 """A PDF passage stands for a labelled one when it holds this share of its word triples."""

@@ -739,3 +739,18 @@ def test_regional_names_and_spellings_of_countries() -> None:
     assert countries_in("the Basque and Swedish cases") == ("Spain", "Sweden")
     assert countries_in("o caso basco") == ("Spain",)
     assert countries_in("un resumen en euskera y en basque") == ()  # languages
+    assert countries_in("the dual model in its German form") == ("Germany",)
+    assert countries_in("Germán Sánchez escribió el prólogo") == ()  # a first name
+    assert countries_in("La CTNBio adoptó un esquema análogo") == ("Brazil",)
+    assert countries_in("en la vecina república guaraní") == ("Paraguay",)
+
+
+def test_a_firm_abroad_a_nation_brand_and_a_commodity_exchange() -> None:
+    assert countries_in("A suíça Nestlé e a franco-holandesa Louis Dreyfus compram") == ()
+    assert countries_in("o modelo suíço de formação") == ("Switzerland",)
+    assert countries_in("a anglo-australiana BHP") == ()
+    # A country's brand is the country's, not a firm's.
+    assert countries_in("La marca país colombiana beneficia a todos") == ("Colombia",)
+    assert countries_in("marcas chinas y coreanas") == ()
+    # Prices quoted on an exchange abroad say nothing of its country.
+    assert countries_in("prêmios sobre as cotações de Nova York e Londres") == ()
