@@ -147,6 +147,9 @@ def passage_countries(
     comparative report) is about its subject: there a passage is about the countries it or
     its section's title names, and "the government" is any government, except right after a
     passage on one country (`_carried_on`), as in a comparison of equals.
+    A report whose title names one country, or that names one across `ACROSS_RATIO` times as
+    many sections as any other (`_named_across`: its peers confined to a comparison section),
+    is about that one however often the peers are named.
     A comparison of equals (no country takes `MAIN_SHARE` of the mentions) has no main country
     to fall back on: a passage naming none is about its heading's country or about none, and
     one that speaks of "los cinco países" is about the five studied (`study_countries`). In a
@@ -163,8 +166,11 @@ def passage_countries(
     # "Peru: upgrading agro-export clusters": a report titled on one country is about it,
     # however often it names the peers it is measured against.
     titled_on = () if declared else _titled_on(ordered)
-    if titled_on:
-        document = tuple(dict.fromkeys((*titled_on, *document)))
+    # A short note on Brazil's wine cluster with a section comparing Uruguay and Argentina:
+    # Brazil is named across the note, its peers in one or two sections.
+    widest = () if declared or titled_on or dominant else _named_across(ordered)
+    if titled_on or widest:
+        document = tuple(dict.fromkeys((*titled_on, *widest, *document)))
         dominant = True
     # "Casablanca" (Chile's valley, Morocco's city) in a report on Chile is Chile's.
     own = [countries_in(p.text, context=document) for p in ordered]
@@ -357,6 +363,28 @@ def _names_its_countries_rarely(
     body = [k for k, p in enumerate(ordered) if p.is_body]
     naming = sum(1 for k in body if set(own[k]) & set(document))
     return len(body) >= GENERAL_REPORT_MIN and naming < GENERAL_REPORT_SHARE * len(body)
+
+
+ACROSS_RATIO = 2
+"""A report names its main country in at least this many times as many sections as any other."""
+ACROSS_MIN = 3
+"""Sections, at least, that name the main country."""
+
+
+def _named_across(ordered: Sequence[Passage]) -> tuple[str, ...]:
+    """The one country named in the body of `ACROSS_RATIO` times as many sections as any other
+    (and in `ACROSS_MIN` at least): a report on it that compares it with others in a section
+    or two, however often those are named there; () when none is."""
+    sections: dict[str, set[str]] = {}
+    for p in ordered:
+        if p.is_body:
+            for country in countries_in(p.text):
+                sections.setdefault(country, set()).add(p.section)
+    spread = sorted(((len(s), c) for c, s in sections.items()), reverse=True)
+    if not spread or spread[0][0] < ACROSS_MIN:
+        return ()
+    runner_up = spread[1][0] if len(spread) > 1 else 0
+    return (spread[0][1],) if spread[0][0] >= ACROSS_RATIO * runner_up else ()
 
 
 MAIN_SHARE = 0.5

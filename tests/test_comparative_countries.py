@@ -42,7 +42,10 @@ EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval"
 # section for the passages after the box: 0.957 once read (0.873 as PDFs). Round 13 (two
 # thematic reports, two comparisons) 0.817 when first scored (0.701 as PDFs), 0.848 once read
 # (0.754): "German", a firm abroad named by a compound demonym, a nation's brand, prices on an
-# exchange abroad, the region's biosafety and seed agencies.
+# exchange abroad, the region's biosafety and seed agencies. Round 14 (six short documents on
+# one country each, three of them saved web pages) 0.553 when first scored (0.434 for its three
+# Markdown notes as PDFs), 0.718 once read (0.604): a report's main country is also the one it
+# names across twice as many sections as any other. Its PDFs are too few to guard (53).
 REACHED = {
     1: 0.87,
     2: 0.90,
@@ -57,6 +60,7 @@ REACHED = {
     11: 0.74,
     12: 0.95,
     13: 0.84,
+    14: 0.71,
 }
 
 pytestmark = pytest.mark.slow
@@ -129,7 +133,7 @@ def test_passages_of_comparative_reports_get_their_countries(round_: int) -> Non
         assert passage is not None
         right += set(passage.countries) == set(entry["countries"])
     print(f"round {round_}: {right}/{len(agreed)} = {right / len(agreed):.3f}")
-    assert len(agreed) >= 90 and right >= REACHED[round_] * len(agreed)
+    assert len(agreed) >= 60 and right >= REACHED[round_] * len(agreed)
 
 
 def _triples(text: str) -> set[tuple[str, ...]]:
@@ -143,6 +147,8 @@ def test_the_same_reports_as_pdfs_keep_their_countries(round_: int) -> None:
     for entry in _labels():
         if entry["round"] != round_ or sorted(entry["countries"]) != sorted(entry["second"]):
             continue
+        if not str(entry["file"]).endswith(".md"):
+            continue  # a saved web page is not printed
         labelled = _holding(entry["quote"], _passages(entry["file"]))
         assert labelled is not None
         wanted = _triples(labelled.text)

@@ -754,3 +754,30 @@ def test_a_firm_abroad_a_nation_brand_and_a_commodity_exchange() -> None:
     assert countries_in("marcas chinas y coreanas") == ()
     # Prices quoted on an exchange abroad say nothing of its country.
     assert countries_in("prêmios sobre as cotações de Nova York e Londres") == ()
+
+
+SHORT_NOTE = (
+    "# Enoturismo e espumantes na serra\n\n"
+    "## 1. Origem\n\nA Serra Gaúcha produz espumantes desde os anos 1970.\n\n"
+    "A cooperativa ampliou as vinícolas familiares.\n\n"
+    "## 2. Indicação geográfica\n\nO Vale dos Vinhedos obteve a indicação em 2002.\n\n"
+    "Os produtores aprenderam a controlar a qualidade.\n\n"
+    "## 3. Enoturismo\n\nBento Gonçalves recebe milhares de turistas por ano.\n\n"
+    "Os roteiros somam vinícolas e restaurantes.\n\n"
+    "## 4. Comparações com os vizinhos\n\n"
+    "O Uruguai aposta no tannat; Canelones concentra as vinícolas uruguaias.\n\n"
+    "A Argentina, com Mendoza, tem escala muito maior e uma marca mundial.\n\n"
+    "Mendoza e Canelones mostram o valor de um plano setorial.\n\n"
+    "## 5. Recomendações\n\nÉ preciso um plano setorial de longo prazo.\n"
+)
+
+
+def test_a_short_note_on_one_country_compared_with_two_others_in_one_section(
+    tmp_path: Path,
+) -> None:
+    # Uruguay and Argentina are named as often as Brazil, but only in the section comparing
+    # them: a passage naming no country elsewhere is about Brazil.
+    countries = passages_by_last_word(tmp_path / "nota.md", SHORT_NOTE)
+    assert countries["familiares."] == ("Brazil",)
+    assert countries["qualidade."] == ("Brazil",)
+    assert countries["restaurantes."] == ("Brazil",)
