@@ -269,7 +269,11 @@ def _scan(
         named = before in _ARTICLES and _names_next(plain, spans, i + size)
         term_words = " ".join(low[i : i + size])
         speakable = not mentions.languages or term_words in mentions.languages
-        a_language = term.demonym and speakable and before in mentions.language_cues
+        a_language = (
+            term.demonym
+            and speakable
+            and (before in mentions.language_cues or after in _TEXT_WORDS)
+        )
         address = term.place and _is_address(plain, spans[i][0], spans[i + size - 1][1])
         # A stock exchange: "listed in New York", "listada en el Nasdaq Wall Street…"
         listed = term.place and (
@@ -278,11 +282,13 @@ def _scan(
         )
         if listed:
             listed_next = i + size + 1
+        # A person's surname: "Edvaldo Ferreira Lima", "Rosa Quispe Valdivia".
+        surname = term.place and size == 1 and _after_a_name(plain, spans, words, i)
         # A currency: "US$ 13.956 millones", "U$S 300".
         currency = "$" in plain[spans[i][0] : spans[i + size - 1][1] + 1]
         nationality = (term.demonym and named) or (firm and not term.place)
         if term.countries or term.beyond:
-            dropped = nationality or a_language or address or currency or listed
+            dropped = nationality or a_language or address or currency or listed or surname
             seen.append((i, size, term, bool(dropped)))
         i += size
     return _firms_listed(seen, plain, spans)
@@ -295,12 +301,31 @@ _LISTED = frozenset(
     + ["cotizacion", "cotizaciones", "cotacao", "cotacoes"]
 )
 _LISTED_REACH = 4
+# A language's words: "its Spanish acronym", "la versión inglesa" is a translation.
+_TEXT_WORDS = frozenset(
+    ["acronym", "acronyms", "initials", "translation", "version", "edition", "summary"]
+    + ["speakers", "speaking", "hablantes", "falantes"]
+)
 _CAPITAL = frozenset({"capital", "capitales", "capitais"})
 _CITY_ARTICLES = frozenset({"la", "las", "a", "as", "the", "su", "sua", "its"})
 _MARKET = frozenset({"mercado", "mercados", "market", "markets"})
 _BRAND = frozenset({"marca", "marcas"})
 # The first half of a compound demonym ("franco-holandesa", "anglo-australiana").
 _COMPOUND = frozenset(["franco", "anglo", "hispano", "luso", "sino", "germano", "italo"])
+
+
+def _after_a_name(plain: str, spans: list[tuple[int, int]], words: list[str], i: int) -> bool:
+    """Whether word `i` follows two capitalised words in a row, as a surname follows a given
+    name and another surname ("Edvaldo Ferreira Lima"), with only spaces between them."""
+    if i < 2:
+        return False
+    for j in (i - 2, i - 1):
+        word = words[j]
+        if not (word.isalpha() and word[0].isupper() and word[1:].islower()):
+            return False
+        if plain[spans[j][1] : spans[j + 1][0]] != " ":
+            return False
+    return True
 
 
 def _a_firm(low: list[str], j: int, firm_words: frozenset[str]) -> bool:

@@ -45,7 +45,8 @@ EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval"
 # exchange abroad, the region's biosafety and seed agencies. Round 14 (six short documents on
 # one country each, three of them saved web pages) 0.553 when first scored (0.434 for its three
 # Markdown notes as PDFs), 0.718 once read (0.604): a report's main country is also the one it
-# names across twice as many sections as any other. Its PDFs are too few to guard (53).
+# names across twice as many sections as any other; 0.757 with surnames, a language's acronym
+# and airlines (0.642 as PDFs). Its PDFs are too few to guard (53).
 REACHED = {
     1: 0.87,
     2: 0.90,
@@ -60,7 +61,7 @@ REACHED = {
     11: 0.74,
     12: 0.95,
     13: 0.84,
-    14: 0.71,
+    14: 0.75,
 }
 
 pytestmark = pytest.mark.slow

@@ -752,6 +752,13 @@ def test_a_firm_abroad_a_nation_brand_and_a_commodity_exchange() -> None:
     # A country's brand is the country's, not a firm's.
     assert countries_in("La marca país colombiana beneficia a todos") == ("Colombia",)
     assert countries_in("marcas chinas y coreanas") == ()
+    assert countries_in("las aerolíneas estadounidenses de bajo costo") == ()
+    # A demonym before a language's words is the language; a place after a full name, a surname.
+    assert countries_in("known by its Spanish acronym CUTI") == ()
+    assert countries_in("the Spanish government") == ("Spain",)
+    assert countries_in("disse Edvaldo Ferreira Lima, presidente da associação") == ()
+    assert countries_in("el gobierno de Lima") == ("Peru",)
+    assert countries_in("en San Luis Talpa, junto al aeropuerto") == ("El Salvador",)
     # Prices quoted on an exchange abroad say nothing of its country.
     assert countries_in("prêmios sobre as cotações de Nova York e Londres") == ()
 
