@@ -283,7 +283,7 @@ def _scan(
         if listed:
             listed_next = i + size + 1
         # A person's surname: "Edvaldo Ferreira Lima", "Rosa Quispe Valdivia".
-        surname = term.place and size == 1 and _after_a_name(plain, spans, words, i)
+        surname = term.place and size == 1 and _after_a_name(plain, spans, words, low, i)
         # A currency: "US$ 13.956 millones", "U$S 300".
         currency = "$" in plain[spans[i][0] : spans[i + size - 1][1] + 1]
         nationality = (term.demonym and named) or (firm and not term.place)
@@ -306,6 +306,8 @@ _TEXT_WORDS = frozenset(
     ["acronym", "acronyms", "initials", "translation", "version", "edition", "summary"]
     + ["speakers", "speaking", "hablantes", "falantes"]
 )
+# Capitalised words that are no names: a sentence opening with "En Lima", "The".
+_NAME_BREAKS = frozenset(["en", "em", "in", "the", "de", "para", "por", "desde", "y", "and"])
 _CAPITAL = frozenset({"capital", "capitales", "capitais"})
 _CITY_ARTICLES = frozenset({"la", "las", "a", "as", "the", "su", "sua", "its"})
 _MARKET = frozenset({"mercado", "mercados", "market", "markets"})
@@ -314,7 +316,9 @@ _BRAND = frozenset({"marca", "marcas"})
 _COMPOUND = frozenset(["franco", "anglo", "hispano", "luso", "sino", "germano", "italo"])
 
 
-def _after_a_name(plain: str, spans: list[tuple[int, int]], words: list[str], i: int) -> bool:
+def _after_a_name(
+    plain: str, spans: list[tuple[int, int]], words: list[str], low: list[str], i: int
+) -> bool:
     """Whether word `i` follows two capitalised words in a row, as a surname follows a given
     name and another surname ("Edvaldo Ferreira Lima"), with only spaces between them."""
     if i < 2:
@@ -322,6 +326,8 @@ def _after_a_name(plain: str, spans: list[tuple[int, int]], words: list[str], i:
     for j in (i - 2, i - 1):
         word = words[j]
         if not (word.isalpha() and word[0].isupper() and word[1:].islower()):
+            return False
+        if low[j] in _ARTICLES or low[j] in _NAME_BREAKS:
             return False
         if plain[spans[j][1] : spans[j + 1][0]] != " ":
             return False

@@ -165,7 +165,7 @@ def passage_countries(
     dominant = bool(declared) or _has_a_main_country(counts)
     # "Peru: upgrading agro-export clusters": a report titled on one country is about it,
     # however often it names the peers it is measured against.
-    titled_on = () if declared else _titled_on(ordered)
+    titled_on = () if declared else _titled_on(ordered, document)
     # A short note on Brazil's wine cluster with a section comparing Uruguay and Argentina:
     # Brazil is named across the note, its peers in one or two sections.
     widest = () if declared or titled_on or dominant else _named_across(ordered)
@@ -277,12 +277,13 @@ def _title(ordered: Sequence[Passage]) -> str:
     return next((p.title for p in ordered if p.title), "")
 
 
-def _titled_on(ordered: Sequence[Passage]) -> tuple[str, ...]:
+def _titled_on(ordered: Sequence[Passage], body: Sequence[str] = ()) -> tuple[str, ...]:
     """The one country a document's title names ("Peru: upgrading agro-export clusters"); ()
     when it names none, several or a world region beside it ("What Latin America can take
-    from the United States")."""
+    from the United States"). A place of two countries ("Guadalajara") is the one of them
+    the `body` names most."""
     title = _title(ordered)
-    found = countries_in(title)
+    found = countries_in(title, context=body)
     alone = len(found) == 1 and not names_beyond(title, load_countries().mentions)
     return found if alone else ()
 

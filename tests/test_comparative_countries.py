@@ -46,7 +46,9 @@ EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval"
 # one country each, three of them saved web pages) 0.553 when first scored (0.434 for its three
 # Markdown notes as PDFs), 0.718 once read (0.604): a report's main country is also the one it
 # names across twice as many sections as any other; 0.757 with surnames, a language's acronym
-# and airlines (0.642 as PDFs). Its PDFs are too few to guard (53).
+# and airlines (0.642 as PDFs). Its PDFs are too few to guard (53). Round 15 (six more short
+# documents) 0.697 when first scored (0.657 with the rules before round 14's corrections),
+# 0.727 once read: a title's place of two countries ("Guadalajara") is the one the body names.
 REACHED = {
     1: 0.87,
     2: 0.90,
@@ -62,6 +64,7 @@ REACHED = {
     12: 0.95,
     13: 0.84,
     14: 0.75,
+    15: 0.72,
 }
 
 pytestmark = pytest.mark.slow

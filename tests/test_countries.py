@@ -779,6 +779,20 @@ SHORT_NOTE = (
 )
 
 
+def test_a_title_naming_a_place_of_two_countries_makes_it_the_report_s_country(
+    tmp_path: Path,
+) -> None:
+    note = (
+        "# El clúster electrónico de Guadalajara\n\n## Origen\n\n"
+        "Jalisco atrajo plantas de IBM y Motorola.\n\n"
+        "Las plantas ensamblaban memorias con poca integración local.\n\n"
+        "## Comparación\n\nTaiwán creó el parque de Hsinchu.\n\nCosta Rica atrajo a Intel.\n"
+    )
+    # Guadalajara is also a Spanish city: the title's is the one the body speaks of.
+    countries = passages_by_last_word(tmp_path / "nota.md", note)
+    assert countries["local."] == ("Mexico",)
+
+
 def test_a_short_note_on_one_country_compared_with_two_others_in_one_section(
     tmp_path: Path,
 ) -> None:
