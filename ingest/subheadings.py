@@ -8,10 +8,11 @@ import re
 MAX_SUBHEADING_CHARS = 100
 _LAST_OF_A_SENTENCE = (".", ",", ";", ":")
 # A caption, a source line or a note set in bold is no subheading ("Gráfico 3. Exportaciones
-# de Chile", "Fuente: elaboración propia").
+# de Chile", "Fuente: elaboración propia"); a box's title ("Recuadro 1. La experiencia de
+# Australia") is one: a box is a section of its own, with a country of its own.
 _NOT_A_SUBHEADING = re.compile(
     r"^\W*(?:fuentes?|sources?|fontes?|notas?|notes?|gr[aá]ficos?|figuras?|figures?|cuadros?"
-    r"|tablas?|tables?|tabelas?|quadros?|recuadros?|box(?:es)?|caixas?|mapas?|maps?|diagramas?"
+    r"|tablas?|tables?|tabelas?|quadros?|mapas?|maps?|diagramas?"
     r"|charts?|im[aá]gen(?:es)?|images?|fotos?|photos?)\b",
     re.IGNORECASE,
 )

@@ -109,6 +109,24 @@ def test_bold_lead_words_captions_and_a_bold_body_are_no_subheadings(tmp_path: P
     assert [s.heading for s in bold.sections] == ["Experiencias internacionales"]
 
 
+def test_a_box_s_bold_title_is_a_section_a_figure_s_is_not(tmp_path: Path) -> None:
+    blocks = [
+        ("H", "Lecciones de otros países"),
+        ("P", "Las experiencias ajenas sirven si se leen con cuidado. " + FILLER),
+        ("B", "Recuadro 1. La experiencia de Australia"),
+        ("P", "El programa federal financia consorcios durante diez años. " + FILLER),
+        ("B", "Gráfico 2. Empleo en Chile"),
+        ("P", "El empleo creció en todas las regiones mineras. " + FILLER),
+    ]
+    document = load_document(_report(tmp_path / "recuadro.pdf", blocks), Settings())
+    assert [s.heading for s in document.sections] == [
+        "Lecciones de otros países",
+        "Recuadro 1. La experiencia de Australia",
+    ]
+    box = next(p for p in _passages(document) if "diez años" in p.text)
+    assert box.countries == ("Australia",)
+
+
 def test_a_larger_bold_subheading_stays_over_the_smaller_ones_under_it(tmp_path: Path) -> None:
     blocks = [
         ("H", "Síntesis por país"),
