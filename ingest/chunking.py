@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from kb.models import ABOVE, Document, Passage
+from kb.models import ABOVE, CELLS, Document, Passage
 
 if TYPE_CHECKING:
     from kb.config import Settings
@@ -36,9 +36,8 @@ SEPARATORS = [
     " ",
     "",
 ]
-# A table's rows (Markdown, HTML and DOCX tables are read as lines of cells joined by "; ") are
+# A table's rows (Markdown and HTML tables are read as lines of cells joined by `CELLS`) are
 # cut between rows first: a passage starting mid-row loses the row's first cell, its name.
-TABLE_CELL = "; "
 TABLE_ROWS = 0.8
 """Share of a block's lines that hold cells for it to be read as a table."""
 # Room left for the title/section header that is embedded with each passage.
@@ -246,7 +245,7 @@ class _SpanSplitter:
 def is_table(text: str) -> bool:
     """Whether `text` is a block of three or more lines, nearly all of them rows of cells."""
     lines = [line for line in text.splitlines() if line.strip()]
-    rows = sum(1 for line in lines if TABLE_CELL in line)
+    rows = sum(1 for line in lines if CELLS in line)
     return len(lines) >= 3 and rows >= TABLE_ROWS * len(lines)
 
 

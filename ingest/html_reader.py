@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 
 from ingest.metadata import Extracted
 from ingest.textfiles import clean_text, decode_text
-from kb.models import Page, Section
+from kb.models import CELLS, Page, Section
 
 _SKIPPED = frozenset(
     {"script", "style", "nav", "header", "footer", "noscript", "template", "svg", "head"}
@@ -71,7 +71,7 @@ class _PageReader(HTMLParser):
         if self._skip:
             return
         if tag in _CELLS and self._buffer:
-            self._buffer.append("; ")
+            self._buffer.append(CELLS)
         if tag in _BLOCKS:
             self._block(tag)
         if tag in _HEADINGS:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from kb.models import Section
+from kb.models import CELLS, Section
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
@@ -82,7 +82,7 @@ def _table_row(line: str) -> str:
         cells = cells[1:]
     if cells and not cells[-1].strip():
         cells = cells[:-1]
-    return "; ".join(c for c in (inline_prose(cell).strip() for cell in cells) if c)
+    return CELLS.join(c for c in (inline_prose(cell).strip() for cell in cells) if c)
 
 
 def _block_line(line: str) -> str:

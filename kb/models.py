@@ -133,6 +133,9 @@ class Tag:
 ABOVE = " / "
 """Joins the headings of `Passage.above`."""
 
+CELLS = "; "
+"""Joins the cells of a table's row in a document's text (Markdown and HTML tables)."""
+
 
 @dataclass(frozen=True)
 class Passage:

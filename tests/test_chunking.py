@@ -56,7 +56,7 @@ def test_no_passage_exceeds_the_encoder_limit_in_its_own_tokens() -> None:
 
 
 def test_a_long_table_is_cut_between_rows_so_each_passage_keeps_its_rows_names() -> None:
-    # A Markdown, HTML or DOCX table is read as lines of cells joined by "; ".
+    # A Markdown or HTML table is read as lines of cells joined by "; ".
     rows = [
         f"{country}; Agencia {i}; {1960 + i}; Presupuesto nacional; Exportación, inversión; Sí"
         for i, country in enumerate(["Irlanda", "Corea", "Nueva Zelandia", "España", "Chile"] * 3)
