@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 
+from kb.models import CELLS
 from kb.textnorm import fold
 
 _WORD = re.compile(r"[^\W\d_]+|\d+")
@@ -175,9 +176,40 @@ def build_mentions(
 _FIRST_NAMES = re.compile(r"\bGerm[áÁ]n\b")
 
 
+# A table column of firms' nationalities: "País de origen", "Owners (nationality)", "Sede".
+_ORIGIN_COLUMN = re.compile(
+    r"\b(?:origen|origin|origem|nacionalidad|nationality|nacionalidade|casa matriz"
+    r"|headquarters|sede)\b"
+)
+
+_HEADER_CELL = 40
+
+
+def _without_origin_columns(text: str) -> str:
+    """`text` with the cells of a table's nationality columns emptied: "Bombardier; Canadá;
+    2005" lists where a firm comes from, not what the table is about (a table's rows are
+    lines of cells joined by `CELLS`; its header row names the columns)."""
+    lines = text.split("\n")
+    columns: set[int] = set()
+    width = 0
+    for k, line in enumerate(lines):
+        cells = line.split(CELLS)
+        if len(cells) < 2:
+            columns = set()
+        elif columns and len(cells) >= width:  # a last cell may hold "; " of its own
+            lines[k] = CELLS.join("" if j in columns else c for j, c in enumerate(cells))
+        elif max(map(len, cells)) <= _HEADER_CELL:  # a header row's cells are short
+            columns = {j for j, c in enumerate(cells) if _ORIGIN_COLUMN.search(fold(c))}
+            width = len(cells)
+        else:
+            columns = set()
+    return "\n".join(lines)
+
+
 def _plain(text: str) -> str:
-    """`text` without accents (case kept), hyphenated line ends joined, citations dropped."""
-    text = _FIRST_NAMES.sub("Gxrman", text)  # "Germán", a first name, is not "German"
+    """`text` without accents (case kept), hyphenated line ends joined, citations dropped,
+    tables' nationality columns emptied."""
+    text = _FIRST_NAMES.sub("Gxrman", _without_origin_columns(text))  # "Germán" is no "German"
     decomposed = unicodedata.normalize("NFKD", text.replace("\u00ad\n", "\n"))
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _CITATION.sub(" ", _LINE_HYPHEN.sub(r"\1", plain))
@@ -242,6 +274,7 @@ def _scan(
     seen: list[tuple[int, int, Term, bool]] = []
     i, n = 0, len(low)
     listed_next = -1  # where a place listed right after a stock exchange's would start
+    seat_next: set[int] = set()  # where the country of a firm's seat would start
     while i < n:
         size, term = _longest_at(i, words, low, mentions)
         if not size:
@@ -282,13 +315,24 @@ def _scan(
         )
         if listed:
             listed_next = i + size + 1
+        # A firm's seat: "con sede en Houston, Estados Unidos", "una empresa de software de
+        # Bilbao, en España" (a city after a firm's "de"; the country after it goes with it).
+        seated = not term.demonym and (
+            tuple(low[max(0, i - 2) : i]) in _SEAT
+            or i in seat_next
+            or (term.place and before in _FROM and _firm_before(low, i, mentions.firm_words))
+        )
+        if seated:
+            seat_next = {i + size, i + size + 1} if after in _IN else {i + size}
         # A person's surname: "Edvaldo Ferreira Lima", "Rosa Quispe Valdivia".
         surname = term.place and size == 1 and _after_a_name(plain, spans, words, low, i)
         # A currency: "US$ 13.956 millones", "U$S 300".
         currency = "$" in plain[spans[i][0] : spans[i + size - 1][1] + 1]
         nationality = (term.demonym and named) or (firm and not term.place)
         if term.countries or term.beyond:
-            dropped = nationality or a_language or address or currency or listed or surname
+            dropped = (
+                nationality or a_language or address or currency or listed or surname or seated
+            )
             seen.append((i, size, term, bool(dropped)))
         i += size
     return _firms_listed(seen, plain, spans)
@@ -301,6 +345,12 @@ _LISTED = frozenset(
     + ["cotizacion", "cotizaciones", "cotacao", "cotacoes"]
 )
 _LISTED_REACH = 4
+_SEAT = frozenset(
+    [("sede", "en"), ("sede", "em"), ("sede", "no"), ("sede", "na"), ("sediada", "em")]
+    + [("sediado", "em"), ("headquartered", "in"), ("headquarters", "in"), ("based", "in")]
+)
+_IN = frozenset(["en", "em", "in"])
+_FROM = frozenset(["de", "do", "da", "from", "of"])
 # A language's words: "its Spanish acronym", "la versión inglesa" is a translation.
 _TEXT_WORDS = frozenset(
     ["acronym", "acronyms", "initials", "translation", "version", "edition", "summary"]
@@ -349,6 +399,15 @@ def _a_firm(low: list[str], j: int, firm_words: frozenset[str]) -> bool:
     return True
 
 
+_FIRM_REACH = 5
+
+
+def _firm_before(low: list[str], i: int, firm_words: frozenset[str]) -> bool:
+    """Whether a firm is named in the few words before "de" (word `i - 1`): "una empresa de
+    ingeniería de procesos de Calgary"."""
+    return any(_a_firm(low, j, firm_words) for j in range(max(0, i - _FIRM_REACH), i - 1))
+
+
 def _is_address(plain: str, start: int, end: int) -> bool:
     """Whether the place at `plain[start:end]` is a publisher's address: before ": Publisher",
     in a dateline ("Santiago, 2019") or ending an affiliation line ("…Centre, Edinburgh")."""
@@ -365,7 +424,8 @@ def _firms_listed(
     seen: list[tuple[int, int, Term, bool]], plain: str, spans: list[tuple[int, int]]
 ) -> list[tuple[int, int, Term, bool]]:
     """Demonyms listed together share a firm's nationality ("Spanish, French and Turkish
-    component firms", "consorcios españoles, coreanos o chinos") or a language ("en inglés y
+    component firms", "consorcios españoles, coreanos o chinos", "Finnish, Swedish and North
+    American capital", a region's adjective closing the list) or a language ("en inglés y
     francés")."""
     out = list(seen)
     start = 0
@@ -373,7 +433,11 @@ def _firms_listed(
         if k < len(out) and _listed(out[k - 1], out[k], plain, spans):
             continue
         run = out[start:k]
-        if len(run) > 1 and all(t.demonym for _, _, t, _ in run) and any(d for *_, d in run):
+        if (
+            len(run) > 1
+            and all(t.demonym or t.beyond for _, _, t, _ in run)
+            and any(d for *_, d in run)
+        ):
             for m in range(start, k):
                 out[m] = (*out[m][:3], True)
         start = k

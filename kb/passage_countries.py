@@ -66,7 +66,10 @@ _DEFINITION = re.compile(
 
 
 def inherits(
-    text: str, section: str = "", known: CountryList | None = None, lang: str = ""
+    text: str,
+    section: str | Sequence[str] = "",
+    known: CountryList | None = None,
+    lang: str = "",
 ) -> bool:
     """Whether a body passage that names no country is about its section's or document's
     countries, as a reader takes it: yes, unless it names a world region instead ("América
@@ -78,7 +81,8 @@ def inherits(
         return True
     if names_beyond(text, (known or load_countries()).mentions):
         return False
-    general = _says(text, cues["general"]) or _says(section, cues["general"])
+    sections = (section,) if isinstance(section, str) else section
+    general = _says(text, cues["general"]) or any(_says(s, cues["general"]) for s in sections)
     return not (general or _DEFINITION.search(text))
 
 
@@ -180,6 +184,7 @@ def passage_countries(
     out: list[tuple[str, ...]] = [()] * len(passages)
     general: set[int] = set()  # body passages read as general statements
     cover = _on_the_cover(ordered)
+    title = fold(_title(ordered))
     for k, p in enumerate(ordered):
         if p.kind == "references" or only_a_source_line(p):
             continue
@@ -230,7 +235,7 @@ def passage_countries(
             pass  # a firm's own affairs: no country, nor a general statement to go on from
         elif declared or (
             p.is_body
-            and inherits(p.text, p.section, lang=p.lang)
+            and inherits(p.text, _sections(p, title), lang=p.lang)
             and not _goes_on_general(ordered, k, general)
         ):
             out[order[k]] = (
@@ -271,6 +276,11 @@ def _lines_below_headings(p: Passage) -> list[str]:
 
 COVER_PAGES = 2
 """A cover and the title page behind it."""
+
+
+def _sections(p: Passage, title: str) -> tuple[str, ...]:
+    """The headings of the sections `p` sits in, nearest first, short of the document's title."""
+    return tuple(h for h in p.headings if fold(h) != title)
 
 
 def _title(ordered: Sequence[Passage]) -> str:

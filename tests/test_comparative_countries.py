@@ -49,22 +49,27 @@ EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval"
 # and airlines (0.642 as PDFs). Its PDFs are too few to guard (53). Round 15 (six more short
 # documents) 0.697 when first scored (0.657 with the rules before round 14's corrections),
 # 0.727 once read: a title's place of two countries ("Guadalajara") is the one the body names.
+# Round 16 (five long reports on one country each, with theory, firm cases, a box and an annex)
+# 0.755 when first scored (0.691 as PDFs), 0.821 once read (0.757): a chapter's title makes
+# its subsections theory; developers, clients, entrepreneurs and immigrants by nationality, a
+# firm's seat and a table's column of origins say nothing of a country (rounds 1-15 +13).
 REACHED = {
     1: 0.87,
     2: 0.90,
-    3: 0.88,
+    3: 0.89,
     4: 0.88,
     5: 0.79,
-    6: 0.74,
+    6: 0.75,
     7: 0.79,
     8: 0.74,
-    9: 0.74,
+    9: 0.75,
     10: 0.78,
-    11: 0.74,
+    11: 0.77,
     12: 0.95,
     13: 0.84,
-    14: 0.75,
-    15: 0.72,
+    14: 0.76,
+    15: 0.73,
+    16: 0.82,
 }
 
 pytestmark = pytest.mark.slow
@@ -84,11 +89,12 @@ REACHED_AS_PDF = {
     6: 0.69,
     7: 0.76,
     8: 0.66,
-    9: 0.60,
+    9: 0.62,
     10: 0.68,
-    11: 0.71,
+    11: 0.75,
     12: 0.90,
     13: 0.76,
+    16: 0.75,
 }
 SAME_PASSAGE = 0.8
 """A PDF passage stands for a labelled one when it holds this share of its word triples."""

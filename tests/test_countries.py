@@ -802,3 +802,46 @@ def test_a_short_note_on_one_country_compared_with_two_others_in_one_section(
     assert countries["familiares."] == ("Brazil",)
     assert countries["qualidade."] == ("Brazil",)
     assert countries["restaurantes."] == ("Brazil",)
+
+
+def test_who_runs_buys_from_or_settled_a_place_is_no_country() -> None:
+    # Developers, clients and entrepreneurs by nationality are firms'; immigrants' origin is
+    # the people's, not a statement about their country.
+    assert countries_in("atrajo a desarrolladores europeos, norteamericanos y chinos") == ()
+    assert countries_in("su primer cliente francés pidió certificar el proceso") == ()
+    assert countries_in("a indústria remonta à imigração alemã do século XIX") == ()
+    assert countries_in("famílias de imigrantes italianos fundaram as olarias") == ()
+    # A list of nationalities closed by a region's adjective is one list of owners.
+    assert countries_in("owned by Finnish, Chilean and North American capital") == ()
+    # A firm's seat, and the city a firm is from, with the country after it.
+    assert countries_in("una compañía con sede en Houston, Estados Unidos, compró el 49 %") == ()
+    assert countries_in("se asoció con una empresa de software de Bilbao, en España") == ()
+    assert countries_in("Bilbao creó un polo de servicios") == ("Spain",)
+    assert countries_in("el gobierno de España") == ("Spain",)
+
+
+def test_a_tables_column_of_nationalities_is_no_country() -> None:
+    table = (
+        "Empresa; País de origen; Planta\n"
+        "Bombardier; Canadá; Querétaro\n"
+        "Safran; Francia; Querétaro; y Celaya"  # a last cell with "; " of its own
+    )
+    # The origin column lists where firms come from; the other cells still count.
+    assert countries_in(table) == ("Mexico",)
+    assert countries_in("Empresa; Sede\nAcme; Chile") == ()
+    assert countries_in("Programa; País\nFomento; Chile") == ("Chile",)
+
+
+def test_a_general_statement_under_a_conceptual_chapter(tmp_path: Path) -> None:
+    report = (
+        "# Proveedores de la minería en Neuquén\n\n"
+        "## 1. Marco conceptual\n\n### 1.1 Encadenamientos\n\n"
+        "Las grandes firmas organizan a sus proveedores como subcontratistas.\n\n"
+        "## 2. El caso\n\n### 2.1 Historia\n\n"
+        "Neuquén atrajo operadoras desde 2012.\n\n"
+        "Las operadoras contrataron a proveedores locales.\n"
+    )
+    countries = passages_by_last_word(tmp_path / "informe.md", report)
+    # A subsection of the conceptual chapter is theory, however its own title reads.
+    assert countries["subcontratistas."] == ()
+    assert countries["locales."] == ("Argentina",)

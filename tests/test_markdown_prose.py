@@ -98,3 +98,9 @@ def test_bundled_corpus_keeps_titles_and_countries_without_markup() -> None:
         assert title and doc.meta.title == title.group(1), path.name
         assert doc.meta.country, path.name
         assert not MARKUP.search(doc.text), (path.name, MARKUP.search(doc.text))
+
+
+def test_a_heading_in_a_block_quote_is_a_section_without_its_marks(tmp_path: Path) -> None:
+    doc = load(tmp_path, "# Informe\n\n> ### Recuadro 1. Noruega\n>\n> El país creó Statoil.\n")
+    assert "#" not in doc.text
+    assert doc.section_at(doc.text.index("Statoil")) == "Recuadro 1. Noruega"
