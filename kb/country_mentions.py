@@ -305,7 +305,11 @@ def _scan(
         a_language = (
             term.demonym
             and speakable
-            and (before in mentions.language_cues or after in _TEXT_WORDS)
+            and (
+                before in mentions.language_cues
+                or after in _TEXT_WORDS
+                or (before in _FROM and i >= 2 and low[i - 2] in _LESSONS)
+            )
         )
         address = term.place and _is_address(plain, spans[i][0], spans[i + size - 1][1])
         # A stock exchange: "listed in New York", "listada en el Nasdaq Wall Street…"
@@ -322,8 +326,11 @@ def _scan(
             or i in seat_next
             or (term.place and before in _FROM and _firm_before(low, i, mentions.firm_words))
         )
-        if seated:
-            seat_next = {i + size, i + size + 1} if after in _IN else {i + size}
+        if seated:  # the country after the city, or the next seat of a list, goes with it
+            j = i + size
+            while j < n and low[j] in _SEAT_LINKS:
+                j += 1
+            seat_next = {j}
         # A person's surname: "Edvaldo Ferreira Lima", "Rosa Quispe Valdivia".
         surname = term.place and size == 1 and _after_a_name(plain, spans, words, low, i)
         # A currency: "US$ 13.956 millones", "U$S 300".
@@ -349,8 +356,15 @@ _SEAT = frozenset(
     [("sede", "en"), ("sede", "em"), ("sede", "no"), ("sede", "na"), ("sediada", "em")]
     + [("sediado", "em"), ("headquartered", "in"), ("headquarters", "in"), ("based", "in")]
 )
-_IN = frozenset(["en", "em", "in"])
+# Between a seat and the next: "Houston, Estados Unidos", "Bilbao, en España", "in France,
+# the United States and Spain".
+_SEAT_LINKS = frozenset(["en", "em", "in", "and", "y", "e", "or", "o", "ou", "the", "el", "los"])
 _FROM = frozenset(["de", "do", "da", "from", "of"])
+# Learning a language: "ensino de português", "clases de inglés", "teaching of English".
+_LESSONS = frozenset(
+    ["ensino", "aulas", "curso", "cursos", "clases", "ensenanza", "aprendizaje"]
+    + ["aprendizagem", "dominio", "teaching", "lessons", "classes", "courses", "command"]
+)
 # A language's words: "its Spanish acronym", "la versión inglesa" is a translation.
 _TEXT_WORDS = frozenset(
     ["acronym", "acronyms", "initials", "translation", "version", "edition", "summary"]
@@ -451,8 +465,10 @@ def _listed(
     spans: list[tuple[int, int]],
 ) -> bool:
     """Whether mention `b` follows `a` in one list: only a comma, a hyphen or "and"/"or"
-    between."""
+    between ("alemanas y anglo-neerlandesas": a compound's first half goes with `b`)."""
     end, begin = a[0] + a[1], b[0]
+    if begin > end and plain[spans[begin - 1][0] : spans[begin - 1][1]].lower() in _COMPOUND:
+        begin -= 1
     if begin - end > 1:
         return False
     if begin - end == 1 and plain[spans[end][0] : spans[end][1]].lower() not in _OR_AND:

@@ -53,6 +53,9 @@ EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval"
 # 0.755 when first scored (0.691 as PDFs), 0.821 once read (0.757): a chapter's title makes
 # its subsections theory; developers, clients, entrepreneurs and immigrants by nationality, a
 # firm's seat and a table's column of origins say nothing of a country (rounds 1-15 +13).
+# Round 17 (four more of that kind) 0.665 when first scored (0.653 with the rules before round
+# 16's corrections), 0.742 once read (0.687 as PDFs): each passage settles its own places of
+# two countries when a document's main country is counted ("Córdoba" beside "España").
 REACHED = {
     1: 0.87,
     2: 0.90,
@@ -70,6 +73,7 @@ REACHED = {
     14: 0.76,
     15: 0.73,
     16: 0.82,
+    17: 0.74,
 }
 
 pytestmark = pytest.mark.slow
@@ -95,6 +99,7 @@ REACHED_AS_PDF = {
     12: 0.90,
     13: 0.76,
     16: 0.75,
+    17: 0.68,
 }
 SAME_PASSAGE = 0.8
 """A PDF passage stands for a labelled one when it holds this share of its word triples."""

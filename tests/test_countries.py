@@ -845,3 +845,27 @@ def test_a_general_statement_under_a_conceptual_chapter(tmp_path: Path) -> None:
     # A subsection of the conceptual chapter is theory, however its own title reads.
     assert countries["subcontratistas."] == ()
     assert countries["locales."] == ("Argentina",)
+
+
+def test_a_compound_a_list_of_seats_and_a_language_being_taught() -> None:
+    assert countries_in("multinacionales francesas, alemanas y anglo-neerlandesas") == ()
+    assert countries_in("operators headquartered in France, the United States and Spain") == ()
+    assert countries_in("exige ensino de português e clases de inglés") == ()
+    assert countries_in("la industria de Portugal") == ("Portugal",)
+
+
+def test_a_place_of_two_countries_counts_where_its_own_passage_says_which(
+    tmp_path: Path,
+) -> None:
+    # Córdoba is Argentina's and Spain's: one passage naming Spain among the export markets
+    # does not make every "Córdoba" of the report Spain's too.
+    report = (
+        "# El software de Córdoba\n\n## 1. Historia\n\n"
+        "Córdoba es la segunda ciudad de Argentina.\n\n"
+        "Córdoba creó un polo tecnológico.\n\nCórdoba formó ingenieros.\n\n"
+        "Córdoba y Rosario atrajeron centros de desarrollo.\n\n"
+        "## 2. Exportaciones\n\nCórdoba exporta a España, Chile y México.\n\n"
+        "## 3. Desafíos\n\nLas empresas locales necesitan crédito.\n"
+    )
+    countries = passages_by_last_word(tmp_path / "informe.md", report)
+    assert countries["crédito."] == ("Argentina",)
