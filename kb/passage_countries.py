@@ -615,9 +615,11 @@ def _in_section(
     """The document's countries that the nearest preceding body passage of passage `k`'s
     section names (a multi-country report's section on one of them), only the main one where
     that passage names it beside others (the report's own country, compared with them); else
-    `fallback`. In a comparison with no main country (`dominant` false) a passage goes on
-    from its heading only: the one before it may be a case the argument has left behind."""
-    if len(document) > 1 and dominant:
+    `fallback`, as for a passage that speaks of "the government" or "the country" without
+    naming whose (in a report with a main country, its own). In a comparison with no main
+    country (`dominant` false) a passage goes on from its heading only: the one before it may
+    be a case the argument has left behind."""
+    if len(document) > 1 and dominant and not speaks_of_own(ordered[k].text, ordered[k].lang):
         for j in range(k - 1, -1, -1):
             if ordered[j].section != ordered[k].section:
                 break

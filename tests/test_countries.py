@@ -869,3 +869,26 @@ def test_a_place_of_two_countries_counts_where_its_own_passage_says_which(
     )
     countries = passages_by_last_word(tmp_path / "informe.md", report)
     assert countries["crédito."] == ("Argentina",)
+
+
+def test_the_state_government_after_a_passage_on_other_countries_is_the_reports_own(
+    tmp_path: Path,
+) -> None:
+    report = (
+        "# Cooperativas do oeste do Paraná\n\n## Resumo executivo\n\n"
+        "As cooperativas de Cascavel e Toledo exportam frango.\n\n"
+        "As experiências da Dinamarca e dos Países Baixos sugerem institutos comuns.\n\n"
+        "Recomendamos um programa estadual de inovação para as cooperativas.\n\n"
+        "## 1. O Paraná\n\nO Paraná lidera as exportações do Brasil.\n\n"
+        "O Paraná tem 300 cooperativas.\n\nO Paraná financia armazéns.\n"
+    )
+    countries = passages_by_last_word(tmp_path / "estudo.md", report)
+    # "estadual" speaks of the report's own state, not of the peers named just before.
+    assert countries["cooperativas."] == ("Brazil",)
+    assert countries["comuns."] == ("Denmark", "Netherlands")
+
+
+def test_a_review_of_the_literature_is_theory_in_three_languages() -> None:
+    for section in ("2. Referencial conceitual", "Literature review", "Revisión de la literatura"):
+        assert not inherits("Las empresas venden a sus proveedores.", section=section)
+    assert inherits("Las empresas venden a sus proveedores.", section="3. El caso")
