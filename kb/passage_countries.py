@@ -70,16 +70,18 @@ def inherits(
     section: str | Sequence[str] = "",
     known: CountryList | None = None,
     lang: str = "",
+    titled: bool = False,
 ) -> bool:
     """Whether a body passage that names no country is about its section's or document's
     countries, as a reader takes it: yes, unless it names a world region instead ("América
-    Latina", "los países en desarrollo") or reads as a definition or a theory (by its words
-    or its section's title); words such as "the country", "the government" or "the province"
-    settle it either way (the word lists are in `country_anchors.yaml`)."""
+    Latina", "los países en desarrollo"; not in a section `titled` on a country, where "the
+    European Union" is said of Ireland) or reads as a definition or a theory (by its
+    words or its sections' titles); words such as "the country", "the government" or "the
+    province" settle it either way (the word lists are in `country_anchors.yaml`)."""
     cues = _cues()
     if _says(text, _anchors(lang)):
         return True
-    if names_beyond(text, (known or load_countries()).mentions):
+    if not titled and names_beyond(text, (known or load_countries()).mentions):
         return False
     sections = (section,) if isinstance(section, str) else section
     general = _says(text, cues["general"]) or any(_says(s, cues["general"]) for s in sections)
@@ -235,7 +237,7 @@ def passage_countries(
             pass  # a firm's own affairs: no country, nor a general statement to go on from
         elif declared or (
             p.is_body
-            and inherits(p.text, _sections(p, title), lang=p.lang)
+            and inherits(p.text, _sections(p, title), lang=p.lang, titled=bool(titled[k]))
             and not _goes_on_general(ordered, k, general)
         ):
             out[order[k]] = (

@@ -56,10 +56,13 @@ EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval"
 # Round 17 (four more of that kind) 0.665 when first scored (0.653 with the rules before round
 # 16's corrections), 0.767 once read (0.702 as PDFs): each passage settles its own places of
 # two countries when a document's main country is counted ("Córdoba" beside "España").
+# Round 18 (two comparisons, two thematic reports) 0.818 when first scored, as with the rules
+# before round 16; 0.837 once read (0.754 as PDFs): a world region in a section titled on a
+# country.
 REACHED = {
-    1: 0.87,
-    2: 0.90,
-    3: 0.89,
+    1: 0.88,
+    2: 0.91,
+    3: 0.90,
     4: 0.88,
     5: 0.79,
     6: 0.75,
@@ -74,6 +77,7 @@ REACHED = {
     15: 0.73,
     16: 0.82,
     17: 0.76,
+    18: 0.83,
 }
 
 pytestmark = pytest.mark.slow
@@ -100,6 +104,7 @@ REACHED_AS_PDF = {
     13: 0.76,
     16: 0.75,
     17: 0.70,
+    18: 0.75,
 }
 SAME_PASSAGE = 0.8
 """A PDF passage stands for a labelled one when it holds this share of its word triples."""

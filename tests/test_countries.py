@@ -892,3 +892,19 @@ def test_a_review_of_the_literature_is_theory_in_three_languages() -> None:
     for section in ("2. Referencial conceitual", "Literature review", "Revisión de la literatura"):
         assert not inherits("Las empresas venden a sus proveedores.", section=section)
     assert inherits("Las empresas venden a sus proveedores.", section="3. El caso")
+
+
+def test_a_joint_venture_a_laboratory_and_a_region_named_in_a_countrys_section(
+    tmp_path: Path,
+) -> None:
+    assert countries_in("A Finnish-Swedish and Chilean joint venture built a mill") == ()
+    assert countries_in("drew pharmaceutical firms, including a German laboratory") == ()
+    report = (
+        "# Zones in Panama and Ireland\n\n## 1. Panama\n\nPanama opened Colón in 1948.\n\n"
+        "Panama added Panamá Pacífico.\n\nPanama taxes little.\n\n"
+        "## 2. Ireland\n\nIreland opened Shannon in 1959.\n\n"
+        "### 2.1 Lessons\n\nAccess to the European Union was decisive.\n"
+    )
+    countries = passages_by_last_word(tmp_path / "zones.md", report)
+    # A world region said of the section's country does not make the passage general.
+    assert countries["decisive."] == ("Ireland",)
