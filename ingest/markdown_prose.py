@@ -92,10 +92,15 @@ def _block_line(line: str) -> str:
     return inline_prose(line)
 
 
+def _atx_heading(line: str) -> re.Match[str] | None:
+    """`line` as an ATX heading ("## Resultados"), in a block quote or not."""
+    return _ATX_HEADING.match(_BLOCK_QUOTE.sub("", line))
+
+
 def _heading(line: str, following: str | None) -> str | None:
     """The heading text if `line` (with the line after it) is an ATX or setext heading; an
     ATX heading may sit in a block quote ("> ### Recuadro 1. …", a box's title)."""
-    atx = _ATX_HEADING.match(_BLOCK_QUOTE.sub("", line))
+    atx = _atx_heading(line)
     if atx:
         return inline_prose(atx.group(2)).strip()
     if (
@@ -112,7 +117,7 @@ def _heading(line: str, following: str | None) -> str | None:
 
 def _level(line: str, following: str | None) -> int:
     """A heading's level: its number of #s, or 1 under "===" and 2 under "---"."""
-    atx = _ATX_HEADING.match(_BLOCK_QUOTE.sub("", line))
+    atx = _atx_heading(line)
     if atx:
         return len(atx.group(1))
     return 1 if following and following.strip().startswith("=") else 2
@@ -142,7 +147,7 @@ def _prose_lines(text: str) -> list[tuple[str, int]]:
             continue
         heading = _heading(line, following)
         if heading is not None:
-            if not _ATX_HEADING.match(_BLOCK_QUOTE.sub("", line)):
+            if not _atx_heading(line):
                 i += 1  # the setext underline
             out.append((heading, _level(line, following) if heading else 0))
             continue
