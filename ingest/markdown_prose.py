@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 
 from kb.models import CELLS, Section
 
@@ -123,16 +124,27 @@ def _level(line: str, following: str | None) -> int:
     return 1 if following and following.strip().startswith("=") else 2
 
 
+_BOX_START = -1
+"""Marks a heading inside a block quote (a box: "> ### Recuadro 1. …")."""
+_BOX_END = -2
+"""Marks where that block quote ends: the section around the box goes on."""
+
+
 def _prose_lines(text: str) -> list[tuple[str, int]]:
-    """Each output line, and its heading level (0 for a line that is not a heading)."""
+    """Each output line, and its heading level (0 for a line that is not a heading; the
+    `_BOX_START` and `_BOX_END` marks are no lines)."""
     lines = _COMMENT.sub("", text).split("\n")
     out: list[tuple[str, int]] = []
     fence: str | None = None
+    in_box = False
     i = 0
     while i < len(lines):
         line = lines[i]
         following = lines[i + 1] if i + 1 < len(lines) else None
         i += 1
+        if in_box and line.strip() and not _BLOCK_QUOTE.match(line):
+            out.append(("", _BOX_END))
+            in_box = False
         fence_match = _FENCE.match(line)
         if fence is not None:  # code is kept as written, without its fences
             if fence_match and fence_match.group(1).startswith(fence):
@@ -149,6 +161,9 @@ def _prose_lines(text: str) -> list[tuple[str, int]]:
         if heading is not None:
             if not _atx_heading(line):
                 i += 1  # the setext underline
+            if heading and _BLOCK_QUOTE.match(line):
+                out.append(("", _BOX_START))
+                in_box = True
             out.append((heading, _level(line, following) if heading else 0))
             continue
         if _RULE.match(line) or _REFERENCE_DEFINITION.match(line):
@@ -172,17 +187,43 @@ def markdown_to_prose(text: str) -> tuple[str, tuple[Section, ...]]:
     rest); blank lines are tidied as `tidy_blank_lines` does, so the offsets are final.
     """
     kept: list[tuple[str, int]] = []
+    last = ""  # the last line kept, marks aside
     for line, level in _prose_lines(text):
         line = line.rstrip()
-        if not line.strip() and (not kept or not kept[-1][0]):
+        if level >= 0 and not line.strip() and not last:
             continue  # at most one blank line in a row, none at the start
         kept.append((line, level))
+        last = line if level >= 0 else last
     while kept and not kept[-1][0]:
         kept.pop()
+    return "\n".join(line for line, level in kept if level >= 0), _sections(kept)
+
+
+def _sections(kept: list[tuple[str, int]]) -> tuple[Section, ...]:
+    """A `Section` per heading at its offset; after a box in a block quote, the section the
+    box sat in starts again where the text goes on (its heading is not repeated)."""
     sections: list[Section] = []
+    around: list[Section] = []  # the sections open here, outermost first
+    outside: list[Section] = []  # those open before the box began
+    resume: list[Section] | None = None  # to reopen at the next line of text
     offset = 0
     for line, level in kept:
-        if level:
-            sections.append(Section(heading=line.strip(), start=offset, level=level))
+        if level == _BOX_START:
+            outside = list(around)
+            continue
+        if level == _BOX_END:
+            resume = outside
+            continue
+        if level > 0:
+            section = Section(heading=line.strip(), start=offset, level=level)
+            while around and around[-1].level >= level:
+                around.pop()
+            around.append(section)
+            sections.append(section)
+            resume = None
+        elif resume is not None and line.strip():
+            if resume:
+                sections.append(replace(resume[-1], start=offset))
+            around, resume = list(resume), None
         offset += len(line) + 1
-    return "\n".join(line for line, _ in kept), tuple(sections)
+    return tuple(sections)

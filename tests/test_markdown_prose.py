@@ -100,7 +100,16 @@ def test_bundled_corpus_keeps_titles_and_countries_without_markup() -> None:
         assert not MARKUP.search(doc.text), (path.name, MARKUP.search(doc.text))
 
 
-def test_a_heading_in_a_block_quote_is_a_section_without_its_marks(tmp_path: Path) -> None:
-    doc = load(tmp_path, "# Informe\n\n> ### Recuadro 1. Noruega\n>\n> El país creó Statoil.\n")
+def test_a_box_in_a_block_quote_is_a_section_that_ends_with_the_quote(tmp_path: Path) -> None:
+    doc = load(
+        tmp_path,
+        "# Informe\n\n## 4. Instrumentos\n\nNeuquén creó un registro.\n\n"
+        "> ### Recuadro 1. Noruega\n>\n> El país creó Statoil.\n\n"
+        "La provincia adoptó la idea.\n\n## 5. Desafíos\n\nFaltan datos.\n",
+    )
     assert "#" not in doc.text
     assert doc.section_at(doc.text.index("Statoil")) == "Recuadro 1. Noruega"
+    # After the box, the text is its section's again, cited as such.
+    assert doc.section_at(doc.text.index("La provincia")) == "4. Instrumentos"
+    assert doc.headings_above(doc.text.index("La provincia")) == ("Informe",)
+    assert doc.section_at(doc.text.index("Faltan")) == "5. Desafíos"
