@@ -174,6 +174,8 @@ def build_mentions(
 
 # A first name that loses its accent onto a demonym.
 _FIRST_NAMES = re.compile(r"\bGerm[áÁ]n\b")
+# The Portuguese "França" loses its cedilla onto the Spanish "franca" ("zona franca").
+_FRANCE = re.compile(r"\bFRANÇA\b|\bFran[çÇ]a\b|\bfran[çÇ]a\b")
 
 
 # A table column of firms' nationalities: "País de origen", "Owners (nationality)", "Sede".
@@ -210,6 +212,7 @@ def _plain(text: str) -> str:
     """`text` without accents (case kept), hyphenated line ends joined, citations dropped,
     tables' nationality columns emptied."""
     text = _FIRST_NAMES.sub("Gxrman", _without_origin_columns(text))  # "Germán" is no "German"
+    text = _FRANCE.sub("France", text)
     decomposed = unicodedata.normalize("NFKD", text.replace("\u00ad\n", "\n"))
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _CITATION.sub(" ", _LINE_HYPHEN.sub(r"\1", plain))

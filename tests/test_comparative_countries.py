@@ -57,8 +57,9 @@ EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval"
 # 16's corrections), 0.767 once read (0.702 as PDFs): each passage settles its own places of
 # two countries when a document's main country is counted ("Córdoba" beside "España").
 # Round 18 (two comparisons, two thematic reports) 0.818 when first scored, as with the rules
-# before round 16; 0.837 once read (0.754 as PDFs): a world region in a section titled on a
-# country.
+# before round 16; 0.834 once read (0.754 as PDFs): a world region in a section titled on a
+# country. Round 19 (three comparisons, one thematic report) 0.775 when first scored, as with
+# the rules before round 16; 0.815 once read (0.756 as PDFs): the Portuguese "França".
 REACHED = {
     1: 0.88,
     2: 0.91,
@@ -78,6 +79,7 @@ REACHED = {
     16: 0.82,
     17: 0.76,
     18: 0.83,
+    19: 0.81,
 }
 
 pytestmark = pytest.mark.slow
@@ -105,6 +107,7 @@ REACHED_AS_PDF = {
     16: 0.75,
     17: 0.70,
     18: 0.75,
+    19: 0.75,
 }
 SAME_PASSAGE = 0.8
 """A PDF passage stands for a labelled one when it holds this share of its word triples."""

@@ -908,3 +908,14 @@ def test_a_joint_venture_a_laboratory_and_a_region_named_in_a_countrys_section(
     countries = passages_by_last_word(tmp_path / "zones.md", report)
     # A world region said of the section's country does not make the passage general.
     assert countries["decisive."] == ("Ireland",)
+
+
+def test_france_in_portuguese_and_a_few_more_countries_by_their_names() -> None:
+    # "França" loses its cedilla onto the Spanish "franca" ("zona franca"), which is no country.
+    assert countries_in("a experiência da França com as indicações") == ("France",)
+    assert countries_in("a zona franca de Manaus em franca expansão") == ("Brazil",)
+    assert countries_in("Camboya, Bangladés y Myanmar confeccionan") == (
+        "Cambodia",
+        "Bangladesh",
+        "Myanmar",
+    )
