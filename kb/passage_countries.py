@@ -166,7 +166,8 @@ def passage_countries(
     order = sorted(range(len(passages)), key=lambda i: passages[i].index)
     ordered = [passages[i] for i in order]
     titled = [heading_countries(p) for p in ordered]
-    counts = {} if declared else _body_counts(ordered)
+    found = [] if declared else _mentions_by_passage(ordered)
+    counts = _summed(found)
     document = tuple(declared) or with_share(counts)
     dominant = bool(declared) or _has_a_main_country(counts)
     # "Peru: upgrading agro-export clusters": a report titled on one country is about it,
@@ -174,7 +175,7 @@ def passage_countries(
     titled_on = () if declared else _titled_on(ordered, document)
     # A short note on Brazil's wine cluster with a section comparing Uruguay and Argentina:
     # Brazil is named across the note, its peers in one or two sections.
-    widest = () if declared or titled_on or dominant else _named_across(ordered)
+    widest = () if declared or titled_on or dominant else _named_across(ordered, found)
     if titled_on or widest:
         document = tuple(dict.fromkeys((*titled_on, *widest, *document)))
         dominant = True
@@ -384,15 +385,14 @@ ACROSS_MIN = 3
 """Sections, at least, that name the main country."""
 
 
-def _named_across(ordered: Sequence[Passage]) -> tuple[str, ...]:
+def _named_across(ordered: Sequence[Passage], found: Sequence[dict[str, int]]) -> tuple[str, ...]:
     """The one country named in the body of `ACROSS_RATIO` times as many sections as any other
     (and in `ACROSS_MIN` at least): a report on it that compares it with others in a section
     or two, however often those are named there; () when none is."""
     sections: dict[str, set[str]] = {}
-    for p in ordered:
-        if p.is_body:
-            for country in countries_in(p.text):
-                sections.setdefault(country, set()).add(p.section)
+    for p, countries in zip(ordered, found, strict=True):
+        for country in countries:  # body passages only (`_mentions_by_passage`)
+            sections.setdefault(country, set()).add(p.section)
     spread = sorted(((len(s), c) for c, s in sections.items()), reverse=True)
     if not spread or spread[0][0] < ACROSS_MIN:
         return ()
@@ -575,15 +575,24 @@ def body_countries(passages: Sequence[Passage]) -> tuple[str, ...]:
 
 
 def _body_counts(passages: Sequence[Passage]) -> dict[str, int]:
-    """Country mentions in a document's body passages, most mentioned first. Each passage
-    settles its own places of two countries: a study of Córdoba, Argentina that names Spain
-    among its export markets does not count Spain wherever it says "Córdoba"."""
+    """Country mentions in a document's body passages, most mentioned first."""
+    return _summed(_mentions_by_passage(passages))
+
+
+def _mentions_by_passage(passages: Sequence[Passage]) -> list[dict[str, int]]:
+    """Each body passage's country mentions ({} for the other kinds). Each passage settles its
+    own places of two countries: a study of Córdoba, Argentina that names Spain among its
+    export markets does not count Spain wherever it says "Córdoba"."""
     mentions = load_countries().mentions
+    return [country_counts(p.text, mentions) if p.is_body else {} for p in passages]
+
+
+def _summed(found: Sequence[dict[str, int]]) -> dict[str, int]:
+    """Mentions per country over several passages, most mentioned first."""
     counts: dict[str, int] = {}
-    for p in passages:
-        if p.is_body:
-            for country, n in country_counts(p.text, mentions).items():
-                counts[country] = counts.get(country, 0) + n
+    for passage in found:
+        for country, n in passage.items():
+            counts[country] = counts.get(country, 0) + n
     return dict(sorted(counts.items(), key=lambda item: -item[1]))
 
 
