@@ -919,3 +919,25 @@ def test_france_in_portuguese_and_a_few_more_countries_by_their_names() -> None:
         "Bangladesh",
         "Myanmar",
     )
+
+
+def test_every_state_is_named_and_a_word_or_city_of_the_same_name_is_not() -> None:
+    assert countries_in("los fondos de Timor-Leste, Kuwait y Mongolia") == (
+        "Timor-Leste",
+        "Kuwait",
+        "Mongolia",
+    )
+    assert countries_in("la República Democrática del Congo y Sudán del Sur") == (
+        "DR Congo",
+        "South Sudan",
+    )
+    # the longer name wins: China's province, Nigeria's delta
+    assert countries_in("las minas de Mongolia Interior y del delta del Níger") == (
+        "China",
+        "Nigeria",
+    )
+    # malt, a Colombian city, a Costa Rican city, a Brazilian hospital
+    assert countries_in("la malta y la cebada cervecera") == ()
+    assert countries_in("los caficultores de Armenia y Manizales") == ("Colombia",)
+    assert countries_in("el aeropuerto de Liberia, en Guanacaste") == ("Costa Rica",)
+    assert countries_in("o Hospital Sírio-Libanês de São Paulo") == ("Brazil",)
