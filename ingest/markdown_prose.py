@@ -12,6 +12,7 @@ import html
 import re
 from dataclasses import replace
 
+from ingest.subheadings import reads_as_subheading
 from kb.models import CELLS, Section
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -128,6 +129,21 @@ _BOX_START = -1
 """Marks a heading inside a block quote (a box: "> ### Recuadro 1. …")."""
 _BOX_END = -2
 """Marks where that block quote ends: the section around the box goes on."""
+_BOX_TITLE = -3
+"""A block quote's first line set wholly in bold ("> **Recuadro 1. …**"): a line of text
+that titles the box without cutting it off from the text around it (`Section.cuts`)."""
+_ALL_BOLD = re.compile(r"^(?:\*\*[^*]+\*\*|__[^_]+__)[ \t]*$")
+
+
+def _box_title(line: str, quote_began: bool) -> str | None:
+    """The title of a box whose block quote opens with `line` in bold ("> **Box 2. Chile**")."""
+    if not quote_began or not _BLOCK_QUOTE.match(line):
+        return None
+    inner = _BLOCK_QUOTE.sub("", line).strip()
+    if not _ALL_BOLD.match(inner):
+        return None
+    title = inline_prose(inner).strip()
+    return title if reads_as_subheading(title) else None
 
 
 def _prose_lines(text: str) -> list[tuple[str, int]]:
@@ -136,13 +152,14 @@ def _prose_lines(text: str) -> list[tuple[str, int]]:
     lines = _COMMENT.sub("", text).split("\n")
     out: list[tuple[str, int]] = []
     fence: str | None = None
-    in_box = False
+    in_box = in_quote = False
     i = 0
     while i < len(lines):
         line = lines[i]
         following = lines[i + 1] if i + 1 < len(lines) else None
         i += 1
-        if in_box and line.strip() and not _BLOCK_QUOTE.match(line):
+        quote_began, in_quote = not in_quote, bool(_BLOCK_QUOTE.match(line))
+        if in_box and line.strip() and not in_quote:
             out.append(("", _BOX_END))
             in_box = False
         fence_match = _FENCE.match(line)
@@ -165,6 +182,12 @@ def _prose_lines(text: str) -> list[tuple[str, int]]:
                 out.append(("", _BOX_START))
                 in_box = True
             out.append((heading, _level(line, following) if heading else 0))
+            continue
+        title = _box_title(line, quote_began)
+        if title:  # a box of its own, even right after another one
+            out += [("", _BOX_END)] if in_box else []
+            out += [("", _BOX_START), (title, _BOX_TITLE)]
+            in_box = True
             continue
         if _RULE.match(line) or _REFERENCE_DEFINITION.match(line):
             out.append(("", 0))
@@ -190,13 +213,18 @@ def markdown_to_prose(text: str) -> tuple[str, tuple[Section, ...]]:
     last = ""  # the last line kept, marks aside
     for line, level in _prose_lines(text):
         line = line.rstrip()
-        if level >= 0 and not line.strip() and not last:
+        if _is_line(level) and not line.strip() and not last:
             continue  # at most one blank line in a row, none at the start
         kept.append((line, level))
-        last = line if level >= 0 else last
+        last = line if _is_line(level) else last
     while kept and not kept[-1][0]:
         kept.pop()
-    return "\n".join(line for line, level in kept if level >= 0), _sections(kept)
+    return "\n".join(line for line, level in kept if _is_line(level)), _sections(kept)
+
+
+def _is_line(level: int) -> bool:
+    """Whether a kept entry is a line of the text (the box marks are not)."""
+    return level >= 0 or level == _BOX_TITLE
 
 
 def _sections(kept: list[tuple[str, int]]) -> tuple[Section, ...]:
@@ -206,13 +234,24 @@ def _sections(kept: list[tuple[str, int]]) -> tuple[Section, ...]:
     around: list[Section] = []  # the sections open here, outermost first
     outside: list[Section] = []  # those open before the box began
     resume: list[Section] | None = None  # to reopen at the next line of text
+    box_cuts = True  # whether the box was cut off from the text around it
     offset = 0
     for line, level in kept:
         if level == _BOX_START:
-            outside = list(around)
+            if resume is not None:  # one box right after another
+                around, resume = list(resume), None
+            outside, box_cuts = list(around), True
             continue
         if level == _BOX_END:
             resume = outside
+            continue
+        if level == _BOX_TITLE:
+            depth = around[-1].level + 1 if around else 1
+            section = Section(heading=line.strip(), start=offset, level=depth, cuts=False)
+            around.append(section)
+            sections.append(section)
+            box_cuts = False
+            offset += len(line) + 1
             continue
         if level > 0:
             section = Section(heading=line.strip(), start=offset, level=level)
@@ -223,7 +262,7 @@ def _sections(kept: list[tuple[str, int]]) -> tuple[Section, ...]:
             resume = None
         elif resume is not None and line.strip():
             if resume:
-                sections.append(replace(resume[-1], start=offset))
+                sections.append(replace(resume[-1], start=offset, cuts=box_cuts))
             around, resume = list(resume), None
         offset += len(line) + 1
     return tuple(sections)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import yaml
 
@@ -170,7 +170,7 @@ def read_text(data: bytes, markdown: bool) -> TextContent:
         head, body = _unread_front_matter(text)
         body, sections = markdown_to_prose(body)
         text = head + body
-        sections = tuple(Section(s.heading, s.start + len(head), s.level) for s in sections)
+        sections = tuple(replace(s, start=s.start + len(head)) for s in sections)
     return TextContent(text=text, sections=sections, fields=fields)
 
 

@@ -45,6 +45,10 @@ class Section:
     start: int
     level: int = 0
     """1 for a chapter, 2 for a section of it…; 0 where the format does not tell."""
+    cuts: bool = True
+    """Whether passages are cut where it starts. A box whose title is only bold type in a
+    Markdown block quote is cited under that title without moving any cut: the passages, their
+    ids and the corrections and labels kept on them stay those of the earlier versions."""
 
 
 @dataclass(frozen=True)

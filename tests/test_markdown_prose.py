@@ -113,3 +113,27 @@ def test_a_box_in_a_block_quote_is_a_section_that_ends_with_the_quote(tmp_path: 
     assert doc.section_at(doc.text.index("La provincia")) == "4. Instrumentos"
     assert doc.headings_above(doc.text.index("La provincia")) == ("Informe",)
     assert doc.section_at(doc.text.index("Faltan")) == "5. Desafíos"
+
+
+def test_a_box_titled_in_bold_is_cited_under_its_title_without_moving_a_cut(
+    tmp_path: Path,
+) -> None:
+    body = (
+        "# Informe\n\n## 6. Fondos\n\nNoruega ahorra la renta.\n\n"
+        "> **Recuadro 1. Alberta**\n>\n> La provincia redujo el aporte.\n\n"
+        "> **Recuadro 2. Mongolia**\n>\n> El país creó un fondo.\n\n"
+        "Chile tiene una regla.\n\n## 7. Gobernanza\n\nFaltan datos.\n"
+    )
+    doc = load(tmp_path, body)
+    assert "*" not in doc.text
+    assert doc.section_at(doc.text.index("La provincia")) == "Recuadro 1. Alberta"
+    assert doc.section_at(doc.text.index("El país")) == "Recuadro 2. Mongolia"
+    assert doc.headings_above(doc.text.index("El país")) == ("Informe", "6. Fondos")
+    # after the boxes, the section around them goes on, and the last one stays its own
+    assert doc.section_at(doc.text.index("Chile tiene")) == "6. Fondos"
+    assert doc.section_at(doc.text.index("Faltan")) == "7. Gobernanza"
+    # the passages are those of the same text with the boxes' titles in plain type
+    plain = load(tmp_path, body.replace("**", ""), "plain.md")
+    assert plain.text == doc.text
+    cut = [s.start for s in doc.sections if s.cuts]
+    assert cut == [s.start for s in plain.sections]
