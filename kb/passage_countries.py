@@ -161,7 +161,9 @@ def passage_countries(
     one that speaks of "los cinco países" is about the five studied (`study_countries`). In a
     section on one country, a passage naming only others ("a diferencia de Chile") is about
     the section's country too, unless the section is a box (a box has no end in the text: the
-    passages after it sit under its heading).
+    passages after it sit under its heading). A section titled on one country inside a
+    chapter on another ("6.4 Lecciones para la Argentina" under "6. India") is about both
+    (`chapter_countries`).
     """
     order = sorted(range(len(passages)), key=lambda i: passages[i].index)
     ordered = [passages[i] for i in order]
@@ -249,6 +251,8 @@ def passage_countries(
         elif p.is_body:
             general.add(k)
         # else: a general statement, a list or boilerplate, about no country in particular
+        if out[order[k]] and p.is_body:
+            out[order[k]] = tuple(dict.fromkeys((*out[order[k]], *chapter_countries(p))))
     return out
 
 
@@ -322,8 +326,13 @@ def heading_countries(p: Passage) -> tuple[str, ...]:
     """The countries the nearest heading over `p` that names any names ("Perú" above
     "Respuestas de política"), leaving out the document's own title: a comparative report's
     title names all its countries, and a section under it is not about all of them."""
-    title = name_key(p.title)
-    for heading in p.headings:
+    return _nearest_named(p.headings, p.title)
+
+
+def _nearest_named(headings: Sequence[str], title: str) -> tuple[str, ...]:
+    """The countries the first of `headings` that names any names, the title left out."""
+    title = name_key(title)
+    for heading in headings:
         key = name_key(heading)
         if title and (key == title or (len(key) >= 20 and title.startswith(key))):
             continue
@@ -331,6 +340,19 @@ def heading_countries(p: Passage) -> tuple[str, ...]:
         if found:
             return found
     return ()
+
+
+def chapter_countries(p: Passage) -> tuple[str, ...]:
+    """The countries of the chapter around `p`'s section when the section's own title names
+    others: "6.4 Lecciones para la Argentina" under "6. India" draws the lesson from India's
+    case, so its passages are about both. () under a chapter on several, for a box
+    ("Recuadro 2. Chile" under "4. Perú" is a case of its own) and for a section whose title
+    names no country."""
+    if not countries_in(p.section) or _BOX.search(p.section):
+        return ()
+    around = _nearest_named(p.headings[1:], p.title)
+    # "9. Benchmarks: Australia and Canada" over "9.2 Ontario": no chapter on one country.
+    return around if len(around) == 1 and around[0] not in countries_in(p.section) else ()
 
 
 def _only_about_the_firm(p: Passage) -> bool:

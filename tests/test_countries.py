@@ -941,3 +941,21 @@ def test_every_state_is_named_and_a_word_or_city_of_the_same_name_is_not() -> No
     assert countries_in("los caficultores de Armenia y Manizales") == ("Colombia",)
     assert countries_in("el aeropuerto de Liberia, en Guanacaste") == ("Costa Rica",)
     assert countries_in("o Hospital Sírio-Libanês de São Paulo") == ("Brazil",)
+
+
+def test_a_lesson_for_the_reports_country_drawn_in_a_chapter_on_another(tmp_path: Path) -> None:
+    report = (
+        "# Proveedores eólicos: Argentina, India y Turquía\n\n"
+        "## 1. India\n\nIndia fabrica palas en Gujarat desde 2005.\n\n"
+        "### 1.1 Lecciones para la Argentina\n\nLa Argentina podría certificar modelos.\n\n"
+        "## 2. Beneficios en India y Turquía\n\nIndia y Turquía exportan palas.\n\n"
+        "### 2.1 Turquía\n\nTurquía licitó un bloque en 2017.\n\n"
+        "## 3. La Argentina\n\nLa Argentina licitó en 2016.\n\n"
+        "### Recuadro 1. India\n\nIndia certificó a sus fabricantes.\n"
+    )
+    countries = passages_by_last_word(tmp_path / "eolica.md", report)
+    # the lesson is drawn from India's case
+    assert countries["modelos."] == ("Argentina", "India")
+    # not from a chapter on several, nor from the chapter a box sits in
+    assert countries["2017."] == ("Turkey",)
+    assert countries["fabricantes."] == ("India",)
