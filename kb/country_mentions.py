@@ -278,6 +278,7 @@ def _scan(
     i, n = 0, len(low)
     listed_next = -1  # where a place listed right after a stock exchange's would start
     seat_next: set[int] = set()  # where the country of a firm's seat would start
+    firm_named = -1  # where the name of a firm after its nationality starts ("la italiana Eni")
     while i < n:
         size, term = _longest_at(i, words, low, mentions)
         if not size:
@@ -338,7 +339,9 @@ def _scan(
         surname = term.place and size == 1 and _after_a_name(plain, spans, words, low, i)
         # A currency: "US$ 13.956 millones", "U$S 300".
         currency = "$" in plain[spans[i][0] : spans[i + size - 1][1] + 1]
-        nationality = (term.demonym and named) or (firm and not term.place)
+        nationality = (term.demonym and named) or (firm and not term.place) or i == firm_named
+        if term.demonym and named:
+            firm_named = i + size  # its name says nothing of a country either
         if term.countries or term.beyond:
             dropped = (
                 nationality or a_language or address or currency or listed or surname or seated

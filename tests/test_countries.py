@@ -959,3 +959,10 @@ def test_a_lesson_for_the_reports_country_drawn_in_a_chapter_on_another(tmp_path
     # not from a chapter on several, nor from the chapter a box sits in
     assert countries["2017."] == ("Turkey",)
     assert countries["fabricantes."] == ("India",)
+
+
+def test_a_firm_named_after_its_nationality_and_shipyards_by_nationality() -> None:
+    # Eni is also on Italy's list (a state holding), but here it is the firm just introduced
+    assert countries_in("operados pela britânica BP e pela italiana Eni em Cabinda") == ("Angola",)
+    assert countries_in("a concorrência de estaleiros coreanos e chineses") == ()
+    assert countries_in("entrevistas em Stavanger e Ciudad del Carmen") == ("Norway", "Mexico")
