@@ -75,9 +75,13 @@ _BODY_BEFORE = re.compile(
     r"\b(?:Centre|Center|Centro|Instituto|Institute|Universidad|Universidade|University"
     r"|Fundacion|Fundacao|Foundation|Comision|Comissao|Commission|Banco|Bank|Ministerio"
     r"|Ministry|Secretaria|Observatorio|Observatory|Consejo|Conselho|Council|Naciones Unidas"
-    r"|Nacoes Unidas|United Nations|Agencia|Agency|Programa|Programme)\b[^\n.;:]*[,/]\s*$"
+    r"|Nacoes Unidas|United Nations|Agencia|Agency|Programa|Programme|Department|Departamento"
+    r"|Corporation|Corporacion|Corporacao|Office|Oficina|School|Escuela|Escola|Faculty|Facultad"
+    r"|Faculdade)\b[^\n.;:]*[,/]\s*$"
 )
-_LINE_END = re.compile(r"[ \t]*(?:/[^\n]*)?(?:\n|$)")
+# What may follow the seat on its line: "Washington, D.C.", "… / Buenos Aires", "… and San
+# Salvador" (a second seat).
+_LINE_END = re.compile(r"\.?[ \t]*(?:(?:/|(?:and|y|e)[ \t])[^\n]*)?(?:\n|$)")
 _SHORT_REGION = 4
 """A region's name this short is an acronym that is also a word ("eu", "ue")."""
 

@@ -966,3 +966,14 @@ def test_a_firm_named_after_its_nationality_and_shipyards_by_nationality() -> No
     assert countries_in("operados pela britânica BP e pela italiana Eni em Cabinda") == ("Angola",)
     assert countries_in("a concorrência de estaleiros coreanos e chineses") == ()
     assert countries_in("entrevistas em Stavanger e Ciudad del Carmen") == ("Norway", "Mexico")
+
+
+def test_washington_as_the_government_and_as_a_seat() -> None:
+    assert countries_in("Washington has applied anti-circumvention duties") == ("United States",)
+    assert countries_in("el Consenso de Washington") == ()
+    affiliation = "Trade Studies Department, Washington, D.C. and San Salvador\n\nText."
+    assert countries_in(affiliation) == ("El Salvador",)
+    assert countries_in("Institute for Trade Studies (HITIS), Washington, D.C.\n") == ()
+    # a Mexican municipality and a Brazilian state, settled by the passage
+    assert countries_in("Tesla's plant in Santa Catarina, Nuevo León") == ("Mexico",)
+    assert countries_in("a indústria de Santa Catarina", context=["Brazil"]) == ("Brazil",)
