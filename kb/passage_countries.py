@@ -182,7 +182,7 @@ def passage_countries(
         document = tuple(dict.fromkeys((*titled_on, *widest, *document)))
         dominant = True
     # "Casablanca" (Chile's valley, Morocco's city) in a report on Chile is Chile's.
-    own = [countries_in(p.text, context=document) for p in ordered]
+    own = [_own_countries(p, document) for p in ordered]
     fallback = document if declared else document[:1] if dominant else ()
     study = study_countries(ordered, document)
     general_report = not declared and _names_its_countries_rarely(ordered, own, document)
@@ -272,6 +272,16 @@ def only_a_source_line(p: Passage) -> bool:
             return False
         ended = line.endswith(".")
     return bool(lines)
+
+
+def _own_countries(p: Passage, document: Sequence[str]) -> tuple[str, ...]:
+    """The countries `p` names; under "6.3 Botswana y Timor-Leste", a passage whose text names
+    only Botswana is about Botswana (its heading's countries count when the text names none)."""
+    named = countries_in(p.text, context=document)
+    if len(named) < 2 or not p.section or fold(p.section) == fold(p.title):
+        return named  # a title block: the title says what the report is about
+    below = countries_in("\n".join(_lines_below_headings(p)), context=document)
+    return below or named
 
 
 def _lines_below_headings(p: Passage) -> list[str]:

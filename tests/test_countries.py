@@ -977,3 +977,19 @@ def test_washington_as_the_government_and_as_a_seat() -> None:
     # a Mexican municipality and a Brazilian state, settled by the passage
     assert countries_in("Tesla's plant in Santa Catarina, Nuevo León") == ("Mexico",)
     assert countries_in("a indústria de Santa Catarina", context=["Brazil"]) == ("Brazil",)
+
+
+def test_a_passage_naming_one_of_its_headings_two_countries_is_about_that_one(
+    tmp_path: Path,
+) -> None:
+    report = (
+        "# Fondos de estabilización\n\n## 6. Ahorrar\n\nLa regla importa más que el fondo.\n\n"
+        "### 6.3 Botswana y Timor-Leste\n\nBotswana vende diamantes de Debswana.\n\n"
+        "Timor-Leste depende de su fondo petrolero desde 2005, cuando el parlamento aprobó la "
+        "ley que lo creó con una regla de retiro.\n"
+    )
+    countries = passages_by_last_word(tmp_path / "fondos.md", report)
+    # the passage holds its heading, and its text speaks of one of the two
+    assert countries["Debswana."] == ("Botswana",)
+    # one that names neither is about both
+    assert countries["retiro."] == ("Botswana", "Timor-Leste")
