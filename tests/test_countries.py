@@ -993,3 +993,9 @@ def test_a_passage_naming_one_of_its_headings_two_countries_is_about_that_one(
     assert countries["Debswana."] == ("Botswana",)
     # one that names neither is about both
     assert countries["retiro."] == ("Botswana", "Timor-Leste")
+
+
+def test_a_treasury_bond_held_abroad_and_argentinas_power_auctions() -> None:
+    assert countries_in("el retorno de un bono del Tesoro estadounidense") == ()
+    assert countries_in("el Tesoro estadounidense sancionó a la empresa") == ("United States",)
+    assert countries_in("las rondas del RenovAr y el mercado MATER") == ("Argentina",)
