@@ -60,26 +60,31 @@ EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval"
 # before round 16; 0.834 once read (0.754 as PDFs): a world region in a section titled on a
 # country. Round 19 (three comparisons, one thematic report) 0.775 when first scored, as with
 # the rules before round 16; 0.815 once read (0.756 as PDFs): the Portuguese "França".
+# Round 20 (two comparisons against a home country, two thematic reports) 0.761 when first
+# scored (0.713 as PDFs), 0.877 once read (0.813): every state, a lesson for one country in
+# the chapter on another, a box titled in bold in a block quote (rounds 8 and 19 -2 each,
+# rounds 1-19 +4 in all), the firm named after its nationality, Washington.
 REACHED = {
-    1: 0.88,
+    1: 0.89,
     2: 0.91,
     3: 0.90,
     4: 0.88,
-    5: 0.79,
+    5: 0.81,
     6: 0.75,
-    7: 0.79,
+    7: 0.81,
     8: 0.73,
-    9: 0.76,
+    9: 0.77,
     10: 0.78,
     11: 0.77,
     12: 0.95,
     13: 0.86,
-    14: 0.76,
+    14: 0.77,
     15: 0.73,
     16: 0.83,
     17: 0.76,
     18: 0.83,
     19: 0.80,
+    20: 0.87,
 }
 
 pytestmark = pytest.mark.slow
@@ -91,15 +96,15 @@ pytestmark = pytest.mark.slow
 # since round 6 was read (0.855, 0.819, 0.774, 0.775, 0.684, 0.580 before), and a box's bold
 # title ("Recuadro 1. La experiencia de Australia") since round 15 was (+8 in rounds 2, 12, 13).
 REACHED_AS_PDF = {
-    1: 0.86,
+    1: 0.88,
     2: 0.85,
     3: 0.87,
     4: 0.85,
-    5: 0.73,
-    6: 0.69,
-    7: 0.76,
+    5: 0.75,
+    6: 0.70,
+    7: 0.77,
     8: 0.66,
-    9: 0.62,
+    9: 0.63,
     10: 0.68,
     11: 0.75,
     12: 0.90,
@@ -108,6 +113,7 @@ REACHED_AS_PDF = {
     17: 0.70,
     18: 0.75,
     19: 0.75,
+    20: 0.81,
 }
 SAME_PASSAGE = 0.8
 """A PDF passage stands for a labelled one when it holds this share of its word triples."""
