@@ -487,6 +487,16 @@ def _listed(
     return re.fullmatch(r"[\s,\-\u2010-\u2013]*(?:\w+)?[\s,]*", gap) is not None
 
 
+def before_first_mention(text: str, mentions: Mentions) -> str:
+    """`text` up to the first country it names (all of it when it names none)."""
+    found = _mentions_in(text, mentions)
+    if not found:
+        return text
+    plain = _plain(text)
+    spans = [m.span() for m in _WORD.finditer(plain)]
+    return plain[: spans[found[0][0]][0]]
+
+
 def opening_countries(text: str, mentions: Mentions) -> tuple[str, ...]:
     """The countries of the phrase `text` opens with ("Santiago de Chile: …"); () when its
     first word starts none ("Lecciones para Argentina")."""

@@ -22,7 +22,13 @@ from kb.countries import (
     strings_of,
     with_share,
 )
-from kb.country_mentions import country_counts, names_beyond, opening_countries, phrase_key
+from kb.country_mentions import (
+    before_first_mention,
+    country_counts,
+    names_beyond,
+    opening_countries,
+    phrase_key,
+)
 from kb.files import read_yaml
 from kb.models import Passage
 from kb.textnorm import fold, name_key
@@ -114,6 +120,14 @@ _AS_A_MODEL = re.compile(
 _MODEL_REACH = 8
 """Words after "el modelo de" within which the model's country is named."""
 _BOX = re.compile(r"^\W*(?:Box|Recuadro|Caixa|Quadro)\s+\d", re.IGNORECASE | re.MULTILINE)
+
+
+def _own_before_others(p: Passage) -> bool:
+    """Whether `p` speaks of "the country" or "the government" before it names another
+    country: after "Los Estados Unidos representan el caso de mayor escala", "el programa
+    federal" is the United States' (the heading lines aside)."""
+    text = "\n".join(_lines_below_headings(p))
+    return speaks_of_own(before_first_mention(text, load_countries().mentions), p.lang)
 
 
 def takes_as_model(text: str) -> bool:
@@ -223,9 +237,7 @@ def passage_countries(
             continue
         if not document or (
             own[k]
-            and not (
-                compares or (foreign and p.is_body and speaks_of_own(p.text, p.lang)) or as_model
-            )
+            and not (compares or (foreign and p.is_body and _own_before_others(p)) or as_model)
         ):
             out[order[k]] = tuple(dict.fromkeys((*own[k], *_the_studied(p, study))))
         elif own[k]:

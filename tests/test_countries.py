@@ -999,3 +999,17 @@ def test_a_treasury_bond_held_abroad_and_argentinas_power_auctions() -> None:
     assert countries_in("el retorno de un bono del Tesoro estadounidense") == ()
     assert countries_in("el Tesoro estadounidense sancionó a la empresa") == ("United States",)
     assert countries_in("las rondas del RenovAr y el mercado MATER") == ("Argentina",)
+
+
+def test_the_government_right_after_another_country_is_that_countrys(tmp_path: Path) -> None:
+    own = " ".join(f"En {year} la Argentina aseguró poco." for year in range(2001, 2025))
+    report = (
+        f"# Seguros agropecuarios: opciones para la Argentina\n\n## 1. La Argentina\n\n{own}"
+        "\n\n## 2. Arquitecturas\n\nKenia subsidia la prima. El gobierno reasegura a las "
+        "compañías.\n\n## 3. Lecciones\n\nEl gobierno nacional debería imitar a Kenia.\n"
+    )
+    countries = passages_by_last_word(tmp_path / "seguros.md", report)
+    # "el gobierno" right after Kenya is Kenya's
+    assert countries["compañías."] == ("Kenya",)
+    # said before naming another, "el gobierno nacional" is the report's own
+    assert countries["Kenia."] == ("Kenya", "Argentina")
