@@ -290,7 +290,7 @@ def _own_countries(p: Passage, document: Sequence[str]) -> tuple[str, ...]:
     """The countries `p` names; under "6.3 Botswana y Timor-Leste", a passage whose text names
     only Botswana is about Botswana (its heading's countries count when the text names none)."""
     named = countries_in(p.text, context=document)
-    if len(named) < 2 or not p.section or fold(p.section) == fold(p.title):
+    if len(named) < 2 or not p.section or (p.title and p.title.strip() in p.text):
         return named  # a title block: the title says what the report is about
     below = countries_in("\n".join(_lines_below_headings(p)), context=document)
     return below or named

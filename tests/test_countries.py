@@ -928,7 +928,7 @@ def test_every_state_is_named_and_a_word_or_city_of_the_same_name_is_not() -> No
         "Mongolia",
     )
     assert countries_in("la República Democrática del Congo y Sudán del Sur") == (
-        "DR Congo",
+        "Democratic Republic of the Congo",
         "South Sudan",
     )
     # the longer name wins: China's province, Nigeria's delta
@@ -1013,3 +1013,17 @@ def test_the_government_right_after_another_country_is_that_countrys(tmp_path: P
     assert countries["compañías."] == ("Kenya",)
     # said before naming another, "el gobierno nacional" is the report's own
     assert countries["Kenia."] == ("Kenya", "Argentina")
+
+
+def test_a_title_block_keeps_its_subtitles_countries(tmp_path: Path) -> None:
+    path = tmp_path / "etanol.md"
+    path.write_text(
+        "# Etanol: o Brasil comparado\n\n## Estados Unidos, Argentina e Colômbia\n\n"
+        "Série Estudos, nº 14\n\nIPEDP, São Paulo\n\n## 1. Introdução\n\nO etanol cresceu.\n",
+        encoding="utf-8",
+    )
+    document = load_document(path, Settings())
+    cover = annotate(document, chunk_document(document, words, 400, 200, 0))[0]
+    assert "IPEDP" in cover.text
+    # the seat under the title is no reason to drop the subtitle's countries
+    assert set(cover.countries) == {"Brazil", "United States", "Argentina", "Colombia"}
