@@ -122,6 +122,34 @@ _MODEL_REACH = 8
 _BOX = re.compile(r"^\W*(?:Box|Recuadro|Caixa|Quadro)\s+\d", re.IGNORECASE | re.MULTILINE)
 
 
+# A table's or figure's caption, its source or the notes: no part of the case before them.
+_CAPTION = re.compile(
+    r"^\W*(?:tablas?|tables?|tabelas?|cuadros?|quadros?|figuras?|figures?|gr[aá]ficos?"
+    r"|fuentes?|sources?|fontes?|notas?|notes?)\b",
+    re.IGNORECASE,
+)
+
+
+def _case_ending(
+    ordered: Sequence[Passage], own: Sequence[tuple[str, ...]], k: int
+) -> tuple[str, ...]:
+    """The one country of the body passage before `k` in its section, when `k` opens on the
+    rest of that passage's case: its first paragraph names no country and reads as no general
+    statement ("El programa sostuvo un mercado estable…" after a paragraph on Chile), and only
+    then does it name others ("En el extremo opuesto está la India…")."""
+    p = ordered[k]
+    if k == 0 or p.section != ordered[k - 1].section or not ordered[k - 1].is_body:
+        return ()
+    if len(own[k - 1]) != 1 or own[k - 1][0] in own[k]:
+        return ()
+    lines = p.text.strip().split("\n\n", 1)
+    first = lines[0].strip()
+    if len(lines) < 2 or first in p.headings or _CAPTION.match(first) or countries_in(first):
+        return ()
+    sections = _sections(p, fold(_title(ordered)))
+    return own[k - 1] if inherits(first, sections, lang=p.lang) else ()
+
+
 def _own_before_others(p: Passage) -> bool:
     """Whether `p` speaks of "the country" or "the government" before it names another
     country: after "Los Estados Unidos representan el caso de mayor escala", "el programa
@@ -263,6 +291,8 @@ def passage_countries(
         elif p.is_body:
             general.add(k)
         # else: a general statement, a list or boilerplate, about no country in particular
+        if own[k] and p.is_body:  # "El programa sostuvo…" ends the case before, then India
+            out[order[k]] = tuple(dict.fromkeys((*_case_ending(ordered, own, k), *out[order[k]])))
         if out[order[k]] and p.is_body:
             out[order[k]] = tuple(dict.fromkeys((*out[order[k]], *chapter_countries(p))))
     return out

@@ -1027,3 +1027,18 @@ def test_a_title_block_keeps_its_subtitles_countries(tmp_path: Path) -> None:
     assert "IPEDP" in cover.text
     # the seat under the title is no reason to drop the subtitle's countries
     assert set(cover.countries) == {"Brazil", "United States", "Argentina", "Colombia"}
+
+
+def test_a_passage_opening_on_the_rest_of_the_case_before_it(tmp_path: Path) -> None:
+    report = (
+        "# Seguros agrícolas en el mundo\n\n## 4. Subsidios\n\n"
+        "Chile subsidia la prima con un monto fijo por cada póliza emitida.\n\n"
+        "El programa sostuvo un mercado estable.\n\nLa India cobra una tasa fija.\n\n"
+        "## 5. Pasturas\n\nUruguay ensayó un índice satelital.\n\n"
+        "Cuadro 1. Primas subsidiadas.\n\nEspaña subsidia las pasturas.\n"
+    )
+    countries = passages_by_last_word(tmp_path / "seguros.md", report)
+    # the programme that held the market up is Chile's, then India comes in
+    assert countries["fija."] == ("Chile", "India")
+    # a table's caption is no part of the case before it
+    assert countries["pasturas."] == ("Spain",)
