@@ -1042,3 +1042,10 @@ def test_a_passage_opening_on_the_rest_of_the_case_before_it(tmp_path: Path) -> 
     assert countries["fija."] == ("Chile", "India")
     # a table's caption is no part of the case before it
     assert countries["pasturas."] == ("Spain",)
+
+
+def test_the_national_public_administration_is_the_reports_own_country() -> None:
+    from kb.passage_countries import speaks_of_own
+
+    assert speaks_of_own("La administración pública nacional fusionó ministerios.", "es")
+    assert not speaks_of_own("Una administración eficaz fusiona ministerios.", "es")
