@@ -29,7 +29,7 @@ from kb.country_mentions import names_beyond
 from kb.evaluation.realdocs import best_passage
 from kb.evaluation.realdocs_set import load_realdocs_set, resolve_span
 from kb.models import Passage
-from kb.passage_countries import inherits
+from kb.passage_countries import inherits, speaks_of_own
 from kb.storage.manifest import DocRecord
 from tests.docs_factory import report_pdf
 
@@ -1045,7 +1045,5 @@ def test_a_passage_opening_on_the_rest_of_the_case_before_it(tmp_path: Path) -> 
 
 
 def test_the_national_public_administration_is_the_reports_own_country() -> None:
-    from kb.passage_countries import speaks_of_own
-
     assert speaks_of_own("La administración pública nacional fusionó ministerios.", "es")
     assert not speaks_of_own("Una administración eficaz fusiona ministerios.", "es")
