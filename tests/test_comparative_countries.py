@@ -63,28 +63,33 @@ EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval"
 # Round 20 (two comparisons against a home country, two thematic reports) 0.761 when first
 # scored (0.713 as PDFs), 0.877 once read (0.813): every state, a lesson for one country in
 # the chapter on another, a box titled in bold in a block quote (rounds 8 and 19 -2 each,
-# rounds 1-19 +4 in all), the firm named after its nationality, Washington.
+# rounds 1-19 +4 in all), the firm named after its nationality, Washington. Round 21 (one
+# country's state, a comparison, two thematic reports) 0.829 when first scored (0.756 as PDFs;
+# 0.802 with the rules from before round 20's corrections), 0.873 once read (0.774): "the
+# government" right after another country is that country's, a passage opening on the rest of
+# the case before it (rounds 1-19 +4).
 REACHED = {
     1: 0.89,
     2: 0.91,
     3: 0.90,
     4: 0.88,
-    5: 0.81,
+    5: 0.80,
     6: 0.75,
     7: 0.81,
     8: 0.73,
     9: 0.77,
     10: 0.78,
-    11: 0.77,
-    12: 0.95,
+    11: 0.79,
+    12: 0.96,
     13: 0.86,
     14: 0.77,
-    15: 0.73,
-    16: 0.83,
-    17: 0.76,
+    15: 0.72,
+    16: 0.84,
+    17: 0.77,
     18: 0.83,
     19: 0.80,
     20: 0.87,
+    21: 0.87,
 }
 
 pytestmark = pytest.mark.slow
@@ -106,14 +111,15 @@ REACHED_AS_PDF = {
     8: 0.66,
     9: 0.63,
     10: 0.68,
-    11: 0.75,
+    11: 0.76,
     12: 0.90,
     13: 0.76,
-    16: 0.75,
+    16: 0.76,
     17: 0.70,
     18: 0.75,
     19: 0.75,
     20: 0.81,
+    21: 0.77,
 }
 SAME_PASSAGE = 0.8
 """A PDF passage stands for a labelled one when it holds this share of its word triples."""
