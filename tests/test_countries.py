@@ -1047,3 +1047,8 @@ def test_a_passage_opening_on_the_rest_of_the_case_before_it(tmp_path: Path) -> 
 def test_the_national_public_administration_is_the_reports_own_country() -> None:
     assert speaks_of_own("La administración pública nacional fusionó ministerios.", "es")
     assert not speaks_of_own("Una administración eficaz fusiona ministerios.", "es")
+
+
+def test_assemblers_and_wineries_by_nationality_are_firms() -> None:
+    assert countries_in("un esquema de certificación para ensambladoras alemanas y coreanas") == ()
+    assert countries_in("con bodegas francesas y chilenas en el Valle de Uco") == ("Argentina",)
