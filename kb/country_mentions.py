@@ -365,6 +365,9 @@ _LISTED_REACH = 4
 _SEAT = frozenset(
     [("sede", "en"), ("sede", "em"), ("sede", "no"), ("sede", "na"), ("sediada", "em")]
     + [("sediado", "em"), ("headquartered", "in"), ("headquarters", "in"), ("based", "in")]
+    # a firm's plants abroad: "con plantas en México, Brasil, Italia y Estados Unidos"
+    + [("plantas", "en"), ("plants", "in"), ("fabricas", "em"), ("filiales", "en")]
+    + [("subsidiaries", "in"), ("subsidiarias", "em"), ("filiais", "em")]
 )
 # Between a seat and the next: "Houston, Estados Unidos", "Bilbao, en España", "in France,
 # the United States and Spain".

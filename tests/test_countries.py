@@ -1052,3 +1052,9 @@ def test_the_national_public_administration_is_the_reports_own_country() -> None
 def test_assemblers_and_wineries_by_nationality_are_firms() -> None:
     assert countries_in("un esquema de certificación para ensambladoras alemanas y coreanas") == ()
     assert countries_in("con bodegas francesas y chilenas en el Valle de Uco") == ("Argentina",)
+
+
+def test_a_firms_plants_and_subsidiaries_abroad_are_no_country() -> None:
+    text = "Tenaris, con planta principal en Campana, tiene plantas en México, Brasil e Italia"
+    assert countries_in(text) == ("Argentina",)
+    assert countries_in("BYD has subsidiaries in Hungary, Brazil and Thailand") == ()
