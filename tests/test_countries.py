@@ -1055,6 +1055,6 @@ def test_assemblers_and_wineries_by_nationality_are_firms() -> None:
 
 
 def test_a_firms_plants_and_subsidiaries_abroad_are_no_country() -> None:
-    text = "Tenaris, con planta principal en Campana, tiene plantas en México, Brasil e Italia"
+    text = "Tenaris, con planta principal en Buenos Aires, tiene plantas en México, Brasil e Italia"
     assert countries_in(text) == ("Argentina",)
     assert countries_in("BYD has subsidiaries in Hungary, Brazil and Thailand") == ()
