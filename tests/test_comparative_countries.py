@@ -67,7 +67,9 @@ EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval"
 # country's state, a comparison, two thematic reports) 0.829 when first scored (0.756 as PDFs;
 # 0.802 with the rules from before round 20's corrections), 0.873 once read (0.774): "the
 # government" right after another country is that country's, a passage opening on the rest of
-# the case before it (rounds 1-19 +4).
+# the case before it (rounds 1-19 +4). Round 22 (country notes, one country's policy
+# history, two thematic reports) 0.888 when first scored (0.811 as PDFs), 0.901 once read
+# (0.828): assemblers and wineries by nationality, a firm's plants abroad.
 REACHED = {
     1: 0.89,
     2: 0.91,
@@ -90,6 +92,7 @@ REACHED = {
     19: 0.80,
     20: 0.87,
     21: 0.87,
+    22: 0.90,
 }
 
 pytestmark = pytest.mark.slow
@@ -120,6 +123,7 @@ REACHED_AS_PDF = {
     19: 0.75,
     20: 0.81,
     21: 0.77,
+    22: 0.82,
 }
 SAME_PASSAGE = 0.8
 """A PDF passage stands for a labelled one when it holds this share of its word triples."""
