@@ -187,8 +187,11 @@ def passage_countries(
     several passages.
     A reference list is about no country: the countries in its titles are the works' subjects,
     sources like an author-year citation. A body passage naming only countries the document is
-    not about, that also speaks of "the country" or "the government" without naming whose, is
-    about the inherited ones too.
+    not about, that also speaks of "the country" or "the government" without naming whose
+    before it names them (`_own_before_others`), is about the inherited ones too. A passage
+    that holds its section's heading is about the countries its text names, the heading's only
+    where the text names none (`_own_countries`); one that opens on the rest of the case before
+    it and then names others is about that case's country too (`_case_ending`).
     A passage of a firm's case (`_only_about_the_firm`) that does not speak of the country's
     own system is about the firm, not a country.
     A report that seldom names its countries (`_names_its_countries_rarely`: a conceptual or
