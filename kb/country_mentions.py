@@ -490,14 +490,18 @@ def _listed(
     return re.fullmatch(r"[\s,\-\u2010-\u2013]*(?:\w+)?[\s,]*", gap) is not None
 
 
-def before_first_mention(text: str, mentions: Mentions) -> str:
-    """`text` up to the first country it names (all of it when it names none)."""
+def before_first_mention(text: str, mentions: Mentions, reach: int = 0) -> str:
+    """`text` up to the first country it names and `reach` words more (all of it when it
+    names none)."""
     found = _mentions_in(text, mentions)
     if not found:
         return text
     plain = _plain(text)
     spans = [m.span() for m in _WORD.finditer(plain)]
-    return plain[: spans[found[0][0]][0]]
+    first = found[0][0]
+    return (
+        plain[: spans[min(first + reach, len(spans)) - 1][1]] if reach else plain[: spans[first][0]]
+    )
 
 
 def opening_countries(text: str, mentions: Mentions) -> tuple[str, ...]:

@@ -94,6 +94,10 @@ def inherits(
     return not (general or _DEFINITION.search(text))
 
 
+_WHOSE_REACH = 3
+"""Words after "el gobierno" within which whose it is may be named ("el gobierno francés")."""
+
+
 def speaks_of_own(text: str, lang: str = "") -> bool:
     """Whether `text` says "the country", "the government"… (`country_anchors.yaml`) without
     naming whose right after ("el gobierno francés", "the government of Chile" name it)."""
@@ -102,7 +106,7 @@ def speaks_of_own(text: str, lang: str = "") -> bool:
     for i in range(len(words)):
         for n in range(longest, 0, -1):
             if words[i : i + n] in anchors:
-                if not countries_in(" ".join(words[i + n : i + n + 3])):
+                if not countries_in(" ".join(words[i + n : i + n + _WHOSE_REACH])):
                     return True
                 break
     return False
@@ -155,7 +159,9 @@ def _own_before_others(p: Passage) -> bool:
     country: after "Los Estados Unidos representan el caso de mayor escala", "el programa
     federal" is the United States' (the heading lines aside)."""
     text = "\n".join(_lines_below_headings(p))
-    return speaks_of_own(before_first_mention(text, load_countries().mentions), p.lang)
+    # up to the first country named and the words that may say it is whose ("el gobierno francés")
+    before = before_first_mention(text, load_countries().mentions, _WHOSE_REACH)
+    return speaks_of_own(before, p.lang)
 
 
 def takes_as_model(text: str) -> bool:
