@@ -92,7 +92,7 @@ def _segments(document: Document) -> list[tuple[int, int]]:
     from the foot of a page is cited on the page of the text it introduces.
     """
     page_starts = page_breaks(document)
-    starts = {s.start for s in document.sections if s.cuts} | page_starts
+    starts = set(document.cut_starts) | page_starts
     if document.pages:
         starts.add(document.pages[0].start)
     cuts = sorted({0, *starts, len(document.text)})
@@ -123,7 +123,7 @@ def _below_first_line(text: str, start: int, end: int) -> bool:
 def _content_start(document: Document, start: int, end: int) -> int:
     """Offset of a passage's first line that is not a heading (its section is named there);
     for a passage of headings only, its last heading."""
-    starts = sorted({s.start for s in document.sections if s.cuts})
+    starts = document.cut_starts
     text = document.text
     pos = last = start
     line = text.rfind("\n", 0, start) + 1  # the passage may begin inside its first line

@@ -147,8 +147,8 @@ def _box_title(line: str, quote_began: bool) -> str | None:
 
 
 def _prose_lines(text: str) -> list[tuple[str, int]]:
-    """Each output line, and its heading level (0 for a line that is not a heading; the
-    `_BOX_START` and `_BOX_END` marks are no lines)."""
+    """Each output line, and its heading level (0 for a line that is not a heading,
+    `_BOX_TITLE` for a box's bold title; the `_BOX_START` and `_BOX_END` marks are no lines)."""
     lines = _COMMENT.sub("", text).split("\n")
     out: list[tuple[str, int]] = []
     fence: str | None = None

@@ -490,18 +490,15 @@ def _listed(
     return re.fullmatch(r"[\s,\-\u2010-\u2013]*(?:\w+)?[\s,]*", gap) is not None
 
 
-def before_first_mention(text: str, mentions: Mentions, reach: int = 0) -> str:
-    """`text` up to the first country it names and `reach` words more (all of it when it
-    names none)."""
+def before_first_mention(text: str, mentions: Mentions, reach: int) -> str:
+    """`text` up to the first country it names and `reach` words more, the first among them
+    (all of it when it names none)."""
     found = _mentions_in(text, mentions)
     if not found:
         return text
     plain = _plain(text)
     spans = [m.span() for m in _WORD.finditer(plain)]
-    first = found[0][0]
-    return (
-        plain[: spans[min(first + reach, len(spans)) - 1][1]] if reach else plain[: spans[first][0]]
-    )
+    return plain[: spans[min(found[0][0] + reach, len(spans)) - 1][1]]
 
 
 def opening_countries(text: str, mentions: Mentions) -> tuple[str, ...]:

@@ -98,6 +98,12 @@ class Document:
         return above[i] if i >= 0 else ()
 
     @cached_property
+    def cut_starts(self) -> list[int]:
+        """Where the sections that cut passages start, in order (`Section.cuts`; once per
+        document: every passage looks its first line up here)."""
+        return sorted({s.start for s in self.sections if s.cuts})
+
+    @cached_property
     def _enclosing(self) -> tuple[list[int], list[tuple[str, ...]]]:
         """Each section's start and the headings of the sections enclosing it (once per
         document: a long report has thousands of passages)."""

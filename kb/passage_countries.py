@@ -135,7 +135,7 @@ _CAPTION = re.compile(
 
 
 def _case_ending(
-    ordered: Sequence[Passage], own: Sequence[tuple[str, ...]], k: int
+    ordered: Sequence[Passage], own: Sequence[tuple[str, ...]], k: int, title: str
 ) -> tuple[str, ...]:
     """The one country of the body passage before `k` in its section, when `k` opens on the
     rest of that passage's case: its first paragraph names no country and reads as no general
@@ -150,8 +150,7 @@ def _case_ending(
     first = lines[0].strip()
     if len(lines) < 2 or first in p.headings or _CAPTION.match(first) or countries_in(first):
         return ()
-    sections = _sections(p, fold(_title(ordered)))
-    return own[k - 1] if inherits(first, sections, lang=p.lang) else ()
+    return own[k - 1] if inherits(first, _sections(p, title), lang=p.lang) else ()
 
 
 def _own_before_others(p: Passage) -> bool:
@@ -301,7 +300,9 @@ def passage_countries(
             general.add(k)
         # else: a general statement, a list or boilerplate, about no country in particular
         if own[k] and p.is_body:  # "El programa sostuvo…" ends the case before, then India
-            out[order[k]] = tuple(dict.fromkeys((*_case_ending(ordered, own, k), *out[order[k]])))
+            out[order[k]] = tuple(
+                dict.fromkeys((*_case_ending(ordered, own, k, title), *out[order[k]]))
+            )
         if out[order[k]] and p.is_body:
             out[order[k]] = tuple(dict.fromkeys((*out[order[k]], *chapter_countries(p))))
     return out
@@ -331,8 +332,10 @@ def _own_countries(p: Passage, document: Sequence[str]) -> tuple[str, ...]:
     named = countries_in(p.text, context=document)
     if len(named) < 2 or not p.section or (p.title and p.title.strip() in p.text):
         return named  # a title block: the title says what the report is about
-    below = countries_in("\n".join(_lines_below_headings(p)), context=document)
-    return below or named
+    lines = _lines_below_headings(p)
+    if len(lines) == sum(1 for line in p.text.splitlines() if line.strip()):
+        return named  # no heading line in its text
+    return countries_in("\n".join(lines), context=document) or named
 
 
 def _lines_below_headings(p: Passage) -> list[str]:
@@ -409,11 +412,12 @@ def chapter_countries(p: Passage) -> tuple[str, ...]:
     case, so its passages are about both. () under a chapter on several, for a box
     ("Recuadro 2. Chile" under "4. Perú" is a case of its own) and for a section whose title
     names no country."""
-    if not countries_in(p.section) or _BOX.search(p.section):
+    own = countries_in(p.section)
+    if not own or _BOX.search(p.section):
         return ()
     around = _nearest_named(p.headings[1:], p.title)
     # "9. Benchmarks: Australia and Canada" over "9.2 Ontario": no chapter on one country.
-    return around if len(around) == 1 and around[0] not in countries_in(p.section) else ()
+    return around if len(around) == 1 and around[0] not in own else ()
 
 
 def _only_about_the_firm(p: Passage) -> bool:
