@@ -70,14 +70,15 @@ _DATELINE = re.compile(
     re.IGNORECASE,
 )
 # An affiliation line: "Centro Austral de Estudios (CAEP), Comodoro Rivadavia / Buenos Aires",
-# "Halden Centre for Applied Trade Policy, Edinburgh": a body's seat ends the line.
+# "Halden Centre for Applied Trade Policy, Edinburgh", "Instituto … (ICEED) — Rio de Janeiro":
+# a body's seat ends the line.
 _BODY_BEFORE = re.compile(
     r"\b(?:Centre|Center|Centro|Instituto|Institute|Universidad|Universidade|University"
     r"|Fundacion|Fundacao|Foundation|Comision|Comissao|Commission|Banco|Bank|Ministerio"
     r"|Ministry|Secretaria|Observatorio|Observatory|Consejo|Conselho|Council|Naciones Unidas"
     r"|Nacoes Unidas|United Nations|Agencia|Agency|Programa|Programme|Department|Departamento"
     r"|Corporation|Corporacion|Corporacao|Office|Oficina|School|Escuela|Escola|Faculty|Facultad"
-    r"|Faculdade)\b[^\n.;:]*[,/]\s*$"
+    r"|Faculdade)\b[^\n.;:]*(?:[,/]|\s[-\u2013\u2014])\s*$"
 )
 # What may follow the seat on its line: "Washington, D.C.", "… / Buenos Aires", "… and San
 # Salvador" (a second seat).
@@ -176,8 +177,8 @@ def build_mentions(
     )
 
 
-# A first name that loses its accent onto a demonym.
-_FIRST_NAMES = re.compile(r"\bGerm[áÁ]n\b")
+# First names that spell a demonym or a city: "Germán Pérez", "Santiago Levy".
+_FIRST_NAMES = re.compile(r"\bGerm[áÁ]n\b|\bSantiago(?=[ \t]+[A-ZÁÉÍÓÚ][a-záéíóúñ])")
 # The Portuguese "França" loses its cedilla onto the Spanish "franca" ("zona franca").
 _FRANCE = re.compile(r"\bFRANÇA\b|\bFran[çÇ]a\b|\bfran[çÇ]a\b")
 

@@ -575,7 +575,9 @@ _SUPERLATIVE = frozenset(
     + ["highest", "lowest", "largest", "smallest", "biggest", "best", "worst", "most", "least"]
 )
 _AMONG = frozenset(["de", "of", "dos", "das", "entre", "among", "across"])
-_SUPERLATIVE_REACH = 6
+_SUPERLATIVE_REACH = 3
+"""Words a superlative may stand before "of" ("la más alta de los cuatro casos"); one further back
+ranks nothing ("el eslabón en que más se parecen los problemas de los cinco países")."""
 
 
 def _ranked_among(words: Sequence[str], i: int) -> bool:

@@ -660,6 +660,15 @@ def test_a_source_line_and_a_ranking_among_the_cases_are_read_as_such(tmp_path: 
     assert countries["casos."] == ("Peru",)
 
 
+def test_a_superlative_further_back_does_not_rank_one_country(tmp_path: Path) -> None:
+    countries = passages_by_last_word(
+        tmp_path / "comparado.md",
+        COMPARISON + "\n## Recarga\n\nLa recarga es el eslabón en que más se parecen los "
+        "problemas de los tres países.\n",
+    )
+    assert countries["países."] == ("Chile", "Peru", "Mexico")
+
+
 def test_firms_abroad_are_a_nationality_and_a_countrys_own_firms_are_the_country() -> None:
     # "empresas" beside a demonym: the country's own firms at home, a nationality abroad.
     assert countries_in("As empresas brasileiras investem pouco em P&D.") == ("Brazil",)
@@ -675,6 +684,24 @@ def test_firms_abroad_are_a_nationality_and_a_countrys_own_firms_are_the_country
     assert countries_in("los bancos de Nueva York financiaron la deuda") == ("United States",)
     # A publisher's city under its name in a title block is its address.
     assert countries_in("Instituto de Estudios Territoriales (IEDT), Ciudad de Panamá\n") == ()
+    assert countries_in("Instituto de Estudos de Energia (IEE) — Rio de Janeiro\n") == ()
+
+
+def test_santiago_is_chiles_or_spains_by_the_document_and_no_place_as_a_first_name() -> None:
+    assert countries_in("En Santiago, la participación de las distribuidoras") == ()
+    assert countries_in("En Santiago, las distribuidoras", context=("Chile", "Peru")) == ("Chile",)
+    assert countries_in("el camino de Santiago llega a Galicia") == ("Spain",)
+    assert countries_in("Santiago Levy sostiene", context=("Chile", "Peru")) == ()
+    # A publisher's city is still its address.
+    assert countries_in("Santiago: CEPAL, 2019", context=("Chile",)) == ()
+
+
+def test_places_and_agencies_named_after_a_neighbour_are_their_own_countrys() -> None:
+    # Alto Uruguai is a region of Brazil; PACC was a programme in Argentina and in Uruguay.
+    assert countries_in("o APL do leite no Alto Uruguai gaúcho") == ("Brazil",)
+    assert countries_in("o PACC apoiou planos de competitividade") == ()
+    assert countries_in("o PACC apoiou planos em Montevidéu") == ("Uruguay",)
+    assert countries_in("el PACC otorgó créditos", context=("Argentina",)) == ("Argentina",)
 
 
 def test_a_figures_source_lines_are_about_nothing_and_its_notes_are_body_text(
