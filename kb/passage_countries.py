@@ -699,9 +699,14 @@ def _carried_on(
     if not speaks_of_own(p.text, p.lang):
         return ()
     before = next((j for j in range(k - 1, -1, -1) if ordered[j].is_body), None)
-    if before is None or ordered[before].section != p.section or len(own[before]) != 1:
+    if before is None or ordered[before].section != p.section or not own[before]:
         return ()
-    return own[before]
+    if len(own[before]) == 1:
+        return own[before]
+    # "Ecuador llevó el modelo a mayor escala… con seguro de la agencia estadounidense": the
+    # country it opens on is its subject.
+    opening = opening_countries(_LEAD.sub("", ordered[before].text), load_countries().mentions)
+    return opening if len(opening) == 1 and opening[0] in own[before] else ()
 
 
 def _in_section(

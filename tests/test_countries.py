@@ -761,6 +761,20 @@ def test_a_thematic_report_follows_a_case_and_keeps_a_box_to_itself(tmp_path: Pa
     assert set(countries["iniciativas."]) == {"Colombia", "Peru"}
 
 
+def test_the_government_after_a_case_naming_a_foreign_agency_is_the_cases(
+    tmp_path: Path,
+) -> None:
+    report = THEMATIC.replace(
+        "El gobierno respondió",
+        "Francia recibió además el apoyo de una agencia estadounidense de cooperación.\n\n"
+        "El gobierno respondió",
+    )
+    countries = passages_by_last_word(tmp_path / "tematico.md", report)
+    # The passage before opens on France: "the government" goes on about France, not about
+    # the country of the agency it also names.
+    assert countries["exigencias."] == ("France",)
+
+
 def test_regional_names_and_spellings_of_countries() -> None:
     assert countries_in("Nueva Zelandia concentra su apoyo en pocas empresas") == ("New Zealand",)
     assert countries_in("the Basque and Swedish cases") == ("Spain", "Sweden")
