@@ -44,7 +44,7 @@ def _cues(path: Path = ANCHORS_PATH) -> dict[str, frozenset[tuple[str, ...]]]:
         raise CountryListError(f"{path.name}: expected anchors and general")
     return {
         key: frozenset(phrase_key(a) for a in strings_of(data.get(key), key) if phrase_key(a))
-        for key in ("anchors", "general", "not_in_spanish", "case_headings", "system")
+        for key in ("anchors", "national", "general", "not_in_spanish", "case_headings", "system")
     }
 
 
@@ -199,10 +199,11 @@ def passage_countries(
     it and then names others is about that case's country too (`_case_ending`).
     A passage of a firm's case (`_only_about_the_firm`) that does not speak of the country's
     own system is about the firm, not a country.
-    A report that seldom names its countries (`_names_its_countries_rarely`: a conceptual or
-    comparative report) is about its subject: there a passage is about the countries it or
-    its section's title names, and "the government" is any government, except right after a
-    passage on one country (`_carried_on`), as in a comparison of equals.
+    A report that seldom names its countries nor speaks of "the national state"
+    (`_names_its_countries_rarely`: a conceptual or comparative report) is about its subject:
+    there a passage is about the countries it or its section's title names, and "the
+    government" is any government, except right after a passage on one country
+    (`_carried_on`), as in a comparison of equals.
     A report whose title names one country, or that names one across `ACROSS_RATIO` times as
     many sections as any other (`_named_across`: its peers confined to a comparison section),
     is about that one however often the peers are named.
@@ -460,9 +461,16 @@ GENERAL_REPORT_MIN = 20
 def _names_its_countries_rarely(
     ordered: Sequence[Passage], own: Sequence[tuple[str, ...]], document: tuple[str, ...]
 ) -> bool:
-    """Whether fewer than `GENERAL_REPORT_SHARE` of the body passages name a document country."""
+    """Whether fewer than `GENERAL_REPORT_SHARE` of the body passages name a document country
+    or, naming none, speak of the nation's own state ("la administración pública nacional":
+    a book on one country's state seldom names it)."""
     body = [k for k, p in enumerate(ordered) if p.is_body]
-    naming = sum(1 for k in body if set(own[k]) & set(document))
+    national = _cues()["national"]
+    naming = sum(
+        1
+        for k in body
+        if set(own[k]) & set(document) or (not own[k] and _says(ordered[k].text, national))
+    )
     return len(body) >= GENERAL_REPORT_MIN and naming < GENERAL_REPORT_SHARE * len(body)
 
 

@@ -737,6 +737,33 @@ def test_a_country_offered_as_a_model_in_a_report_on_another_is_about_both(
     assert countries["obligada."] == ("South Korea",)
 
 
+def test_a_book_on_one_countrys_state_that_seldom_names_it_is_about_that_country(
+    tmp_path: Path,
+) -> None:
+    topics = ["empleo", "presupuesto", "compras", "estadísticas", "reguladores", "empresas"]
+    sections = [
+        f"## {n}. Capítulo sobre {topic}\n\nLa administración pública nacional reformó su "
+        f"régimen de {topic} en {1990 + n}; el Estado nacional lo aplicó a medias.\n\n"
+        for n, topic in enumerate(topics * 4, start=1)
+    ]
+    book = (
+        "# El Estado que hace falta\n\n## Introducción\n\nLa Argentina tiene un Estado "
+        "extenso y poco capaz; la ONEP y la Oficina Nacional de Presupuesto lo muestran.\n\n"
+        + "".join(sections)
+        + "## 25. Una comparación\n\nChile creó la Dirección de Presupuestos en 1927.\n\n"
+        "## 26. La carrera\n\nLos concursos estuvieron congelados durante largos períodos.\n"
+    )
+    countries = passages_by_last_word(tmp_path / "estado.md", book)
+    # It names its country twice, and speaks of "la administración pública nacional" in every
+    # chapter: a passage naming none is about that country, not about the subject in general.
+    assert countries["períodos."] == ("Argentina",)
+    assert countries["1927."] == ("Chile",)
+    # Its agencies by their short names are its own.
+    assert countries_in("el portal COMPR.AR y la SIGEN") == ("Argentina",)
+    assert countries_in("ante el CNIME de Asunción") == ("Paraguay",)
+    assert countries_in("the DRC and Zambia") == ("Democratic Republic of the Congo", "Zambia")
+
+
 THEMATIC = (
     "# Agencias de desarrollo: lecciones internacionales\n\n"
     "## Competencias entre regiones\n\n"
