@@ -570,7 +570,6 @@ _STUDIED_PHRASES = frozenset(
         "estudos nacionais",
         "national studies",
         "country studies",
-        "estudios de pais",
         "estudios por pais",
         "equipos nacionales",
         "national teams",

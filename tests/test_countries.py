@@ -764,6 +764,22 @@ def test_a_book_on_one_countrys_state_that_seldom_names_it_is_about_that_country
     assert countries_in("the DRC and Zambia") == ("Democratic Republic of the Congo", "Zambia")
 
 
+def test_a_series_of_country_studies_is_no_mention_of_the_studied_countries(
+    tmp_path: Path,
+) -> None:
+    report = (
+        "# Clústeres textiles en Paraguay\n\nSerie Estudios de País, N.º 9. Oficina en "
+        "Asunción, octubre de 2024.\n\n"
+        "## Contexto\n\nParaguay exporta confecciones a Brasil desde la maquila de "
+        "Asunción.\n\n## Comparación\n\nColombia y Paraguay siguieron caminos distintos; "
+        "Colombia apostó por Medellín.\n\n## Instrumentos\n\nParaguay ofrece la maquila; "
+        "Colombia, zonas francas en Bogotá.\n"
+    )
+    countries = passages_by_last_word(tmp_path / "paraguay.md", report)
+    # "Estudios de País" names the series, not the countries the report compares.
+    assert countries["2024."] == ("Paraguay",)
+
+
 THEMATIC = (
     "# Agencias de desarrollo: lecciones internacionales\n\n"
     "## Competencias entre regiones\n\n"
