@@ -218,7 +218,6 @@ def passage_countries(
     """
     order = sorted(range(len(passages)), key=lambda i: passages[i].index)
     ordered = [passages[i] for i in order]
-    titled = [heading_countries(p) for p in ordered]
     found = [] if declared else _mentions_by_passage(ordered)
     counts = _summed(found)
     document = tuple(declared) or with_share(counts)
@@ -232,6 +231,8 @@ def passage_countries(
     if titled_on or widest:
         document = tuple(dict.fromkeys((*titled_on, *widest, *document)))
         dominant = True
+    # "5.1 Pauny (Las Varillas, Córdoba)": Argentina's Córdoba in a report on Argentina.
+    titled = [heading_countries(p, document) for p in ordered]
     # "Casablanca" (Chile's valley, Morocco's city) in a report on Chile is Chile's.
     own = [_own_countries(p, document) for p in ordered]
     fallback = document if declared else document[:1] if dominant else ()
@@ -387,21 +388,24 @@ def _on_the_cover(ordered: Sequence[Passage]) -> set[int]:
     return cover
 
 
-def heading_countries(p: Passage) -> tuple[str, ...]:
+def heading_countries(p: Passage, context: Sequence[str] = ()) -> tuple[str, ...]:
     """The countries the nearest heading over `p` that names any names ("Perú" above
     "Respuestas de política"), leaving out the document's own title: a comparative report's
-    title names all its countries, and a section under it is not about all of them."""
-    return _nearest_named(p.headings, p.title)
+    title names all its countries, and a section under it is not about all of them. A place
+    of two countries is the one of them in `context` (its document's countries)."""
+    return _nearest_named(p.headings, p.title, context)
 
 
-def _nearest_named(headings: Sequence[str], title: str) -> tuple[str, ...]:
+def _nearest_named(
+    headings: Sequence[str], title: str, context: Sequence[str] = ()
+) -> tuple[str, ...]:
     """The countries the first of `headings` that names any names, the title left out."""
     title = name_key(title)
     for heading in headings:
         key = name_key(heading)
         if title and (key == title or (len(key) >= 20 and title.startswith(key))):
             continue
-        found = countries_in(heading)
+        found = countries_in(heading, context=context)
         if found:
             return found
     return ()

@@ -780,6 +780,19 @@ def test_a_series_of_country_studies_is_no_mention_of_the_studied_countries(
     assert countries["2024."] == ("Paraguay",)
 
 
+def test_a_place_of_two_countries_in_a_heading_is_the_documents(tmp_path: Path) -> None:
+    report = (
+        "# Maquinaria agrícola en la Argentina\n\n## Contexto\n\nLa Argentina fabrica "
+        "sembradoras en Santa Fe. La Argentina exporta desde Rosario. En Argentina, Armstrong "
+        "concentra talleres.\n\n## 5.1 Pauny (Las Varillas, Córdoba)\n\n"
+        "La empresa exporta tractores a Bolivia y Uruguay.\n"
+    )
+    countries = passages_by_last_word(tmp_path / "maquinaria.md", report)
+    # Córdoba is Argentina's and Spain's: in a report on Argentina, the heading is Argentina's,
+    # and a passage under it naming only export markets is about Argentina too.
+    assert set(countries["Uruguay."]) == {"Argentina", "Bolivia", "Uruguay"}
+
+
 THEMATIC = (
     "# Agencias de desarrollo: lecciones internacionales\n\n"
     "## Competencias entre regiones\n\n"
