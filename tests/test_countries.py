@@ -702,6 +702,11 @@ def test_places_and_agencies_named_after_a_neighbour_are_their_own_countrys() ->
     assert countries_in("o PACC apoiou planos de competitividade") == ()
     assert countries_in("o PACC apoiou planos em Montevidéu") == ("Uruguay",)
     assert countries_in("el PACC otorgó créditos", context=("Argentina",)) == ("Argentina",)
+    # INTA is Argentina's and Nicaragua's agricultural institute; Río San Juan is no San Juan.
+    assert countries_in("depende del INTA", context=("Nicaragua", "Panama")) == ("Nicaragua",)
+    assert countries_in("el INTA de Pergamino", context=("Argentina",)) == ("Argentina",)
+    assert countries_in("núcleos en Waslala y Río San Juan") == ("Nicaragua",)
+    assert countries_in("una chocolatera alemana presente en el país") == ()
 
 
 def test_a_figures_source_lines_are_about_nothing_and_its_notes_are_body_text(
