@@ -42,10 +42,12 @@ def _cues(path: Path = ANCHORS_PATH) -> dict[str, frozenset[tuple[str, ...]]]:
     data = read_yaml(path, CountryListError) or {}
     if not isinstance(data, dict):
         raise CountryListError(f"{path.name}: expected anchors and general")
-    return {
+    cues = {
         key: frozenset(phrase_key(a) for a in strings_of(data.get(key), key) if phrase_key(a))
         for key in ("anchors", "national", "general", "not_in_spanish", "case_headings", "system")
     }
+    cues["anchors"] |= cues["national"]  # the nation's own state is an anchor too
+    return cues
 
 
 def _anchors(lang: str = "") -> frozenset[tuple[str, ...]]:
@@ -699,11 +701,12 @@ def _summed(found: Sequence[dict[str, int]]) -> dict[str, int]:
 def _carried_on(
     ordered: Sequence[Passage], own: Sequence[tuple[str, ...]], k: int
 ) -> tuple[str, ...]:
-    """The one country of the body passage right before passage `k` in its section, when `k`
+    """The country of the body passage right before passage `k` in its section, when `k`
     names none but speaks of "the government" or "the country" without naming whose: "The
     government responded to these findings" after a paragraph on France goes on about France,
     in a thematic report or a comparison as much as in a report on one country; not in a
-    section on theory ("el gobierno de la cadena" is the chain's governance)."""
+    section on theory ("el gobierno de la cadena" is the chain's governance). A passage before
+    that names several is about the one it opens on, if any."""
     p = ordered[k]
     if not p.is_body or not p.section or _says(p.section, _cues()["general"]):
         return ()
